@@ -13,4 +13,11 @@
 /* Extend crc (0 to start) over buf[0..len). */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
+/* The same with the portable slicing-by-8 table, whatever the CPU has
+ * (for tests and benchmarks: the hardware path must agree with it). */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
+/* "sse4.2", "armv8" or "table": the implementation crc32c() uses. */
+const char *crc32c_impl(void);
+
 #endif

@@ -73,13 +73,27 @@ enum rec_status {
 
 /*
  * Decode the record at the start of buf[0..len).  On REC_OK, r points
- * into buf.  Never reads past buf + len.
+ * into buf.  Never reads past buf + len.  REC_BAD as soon as the bytes
+ * present rule a record out (wrong magic, a length outside
+ * [REC_HDR, REC_MAX], a key longer than the record, a CRC mismatch);
+ * REC_SHORT when they are a plausible start but end too early.  The type
+ * and flags bytes are returned as stored: check type < PROTO_TYPE_COUNT
+ * before using it as an index.
  */
 enum rec_status rec_decode(const char *buf, size_t len, struct rec *r);
 
 /*
- * After REC_BAD at buf: the offset of the next position at which a valid
- * record starts, or len when none does within buf.
+ * After REC_BAD at buf: the offset (>= 1) of the next position at which a
+ * record may start, or len when none does within buf.  A position
+ * qualifies when rec_decode() there gives REC_OK, or REC_SHORT (a plausible
+ * header running past buf: decode again there once more bytes are in).
+ * Everything before the returned offset is corrupt.
+ *
+ * Why a false start is rare: a candidate needs the magic, a length in
+ * [REC_HDR, REC_MAX] and a matching CRC.  Bytes of JSON text can never pass
+ * the length test (every byte is >= 0x20, so the high byte of the length
+ * alone makes it >= 512 MiB), so only the binary header fields of real
+ * records could fake one, and then the CRC rejects it.
  */
 size_t rec_resync(const char *buf, size_t len);
 
