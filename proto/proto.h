@@ -48,11 +48,33 @@ int proto_type_lookup(const char *s, size_t len);
 #define PROTO_UUID_LEN 36           /* canonical text form of a UUID */
 #define PROTO_ERR_MAX 256           /* enough for any validation message */
 
+/* The JSON kind of a value, as recorded for each top-level member. */
+enum proto_kind {
+	PROTO_NULL = 1,
+	PROTO_FALSE,
+	PROTO_TRUE,
+	PROTO_NUMBER,
+	PROTO_STRING,
+	PROTO_OBJECT,
+	PROTO_ARRAY
+};
+
+/* proto_member.flags */
+#define PROTO_KEY_ESC 0x01     /* the key contains backslash escapes */
+#define PROTO_VAL_ESC 0x02     /* the (string) value contains escapes */
+
 /* Where one top-level member of the event sits in the line. */
 struct proto_member {
 	uint32_t start;   /* offset of the key's opening quote */
 	uint32_t end;     /* offset just past the value */
+	uint32_t key_end; /* offset just past the key's closing quote */
+	uint32_t val;     /* offset of the value's first byte */
+	uint8_t kind;     /* enum proto_kind */
+	uint8_t flags;    /* PROTO_KEY_ESC, PROTO_VAL_ESC */
 };
+
+/* The longest client timestamp kept (decoded bytes); longer is rejected. */
+#define PROTO_TIMESTAMP_MAX 64
 
 /*
  * The result of validating one event.  Offsets point into the caller's
@@ -60,17 +82,28 @@ struct proto_member {
  */
 struct proto_event {
 	int type;                            /* enum proto_type */
-	uint32_t corr_off;                   /* correlation_id text, no quotes */
-	uint8_t corr_len;                    /* always PROTO_UUID_LEN */
+	/* correlation_id as sent: the raw JSON string text, no quotes
+	 * (36 bytes unless the client used escapes).  The Kafka key is
+	 * corr[] below, not this. */
+	uint32_t corr_off;
+	uint8_t corr_len;
+	/* The Kafka key: correlation_id in canonical lower case, NUL. */
+	char corr[PROTO_UUID_LEN + 1];
+	uint16_t corr_member;                /* its index in member[] */
 	int32_t ts_off;                      /* client timestamp value text, or -1 */
-	uint8_t ts_len;
+	uint16_t ts_len;                     /* raw bytes (escapes included) */
+	uint8_t ts_esc;                      /* the raw text has escapes */
+	int64_t ts_ms;                       /* client timestamp, Unix ms */
 	uint32_t open;                       /* offset of the opening '{' */
 	uint32_t close;                      /* offset of the closing '}' */
 	uint16_t nmembers;
 	/* Members the daemon owns and drops from the client's bytes: type,
-	 * event_id, source, schema_version (and timestamp when replaced). */
+	 * event_id, source, schema_version and timestamp (re-emitted in the
+	 * envelope when valid).  correlation_id is re-emitted in place in
+	 * canonical form. */
 	uint16_t nstrip;
 	uint16_t strip[8];                   /* indexes into member[] */
+	uint64_t stripmask;                  /* bit i: member[i] is dropped */
 	struct proto_member member[PROTO_MAX_MEMBERS];
 };
 
@@ -97,22 +130,28 @@ struct proto_source {
 	int64_t pid;          /* -1 when unknown */
 	int64_t uid;          /* -1 when unknown */
 	int64_t gid;          /* -1 when unknown */
-	const char *host;     /* the daemon's host name */
-	const char *via;      /* "stream", "dgram", "inbox" */
+	const char *host;     /* the daemon's host name (JSON-escaped here) */
+	const char *via;      /* "stream", "dgram", "inbox": <= PROTO_VIA_MAX */
 };
+
+/* The longest src->via accepted by proto_envelope_splice(). */
+#define PROTO_VIA_MAX 15
 
 /*
  * The most bytes proto_envelope_splice() adds to a line whose host name
- * has host_len bytes.
+ * has host_len bytes (the fixed members, a kept timestamp of up to
+ * PROTO_TIMESTAMP_MAX bytes, the escaped host and via).
  */
-#define PROTO_ENVELOPE_MAX(host_len) (256 + 6 * (host_len))
+#define PROTO_ENVELOPE_MAX(host_len) (512 + 6 * (host_len))
 
 /*
  * Write the enriched event to out: the envelope members first
  * ({"event_id":...,"timestamp":...,"schema_version":1,"type":...,
  * "source":{...}, ...the client's members...}), the client's members copied
- * byte for byte except those the daemon owns.  The client's timestamp is
- * kept when valid; otherwise now_ms (Unix ms, UTC) is used.  out must have
+ * byte for byte except those the daemon owns (ev->stripmask) and
+ * correlation_id, which is re-emitted in place as "correlation_id":"<lower
+ * case>".  The client's timestamp is kept when present (it was validated);
+ * otherwise now_ms (Unix ms, UTC) is used.  No allocation.  out must have
  * room for len + PROTO_ENVELOPE_MAX(strlen(src->host)) bytes.  Returns the
  * number of bytes written (no newline, no NUL).
  */
@@ -123,8 +162,9 @@ size_t proto_envelope_splice(const struct proto_event *ev, const char *line,
 
 /*
  * A fresh event id: a UUIDv7 (48-bit Unix ms time, then random bits from a
- * buffered getrandom()).  Time-ordered ids index well downstream.  Not
- * thread-safe: one generator per thread.
+ * 64 KiB getrandom() buffer).  Time-ordered ids index well downstream.
+ * Not thread-safe: the buffer is per process, so call it from one thread
+ * (agentlogd's loop thread).  A forked child refills before its first id.
  */
 void proto_event_id_new(uint8_t id[16], int64_t now_ms);
 /* 36 lower-case characters and a NUL. */
@@ -133,7 +173,11 @@ void proto_uuid_format(const uint8_t id[16], char out[PROTO_UUID_LEN + 1]);
 /* ISO 8601 UTC with milliseconds: "2025-10-23T10:30:00.123Z" + NUL. */
 #define PROTO_TIMESTAMP_LEN 24
 void proto_timestamp_format(int64_t ms, char out[PROTO_TIMESTAMP_LEN + 1]);
-/* Parse an RFC 3339 / ISO 8601 date-time; returns 0 and Unix ms, or -1. */
+/*
+ * Parse an RFC 3339 date-time ("YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)",
+ * upper-case T and Z, year 0001-9999, real calendar days, no leap second).
+ * Returns 0 and Unix ms (fraction truncated to ms), or -1.
+ */
 int proto_timestamp_parse(const char *s, size_t len, int64_t *ms);
 
 #endif
