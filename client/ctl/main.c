@@ -1,0 +1,174 @@
+/*
+ * main.c: agentlogctl's command table and dispatch.
+ *
+ * Start-up does nothing a command does not need: no configuration file,
+ * no Kafka client (trace/replay load theirs only when reading Kafka).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "skill.h"
+#include "wire.h"
+
+#define SKILL_HELP \
+	"Builds the event from the flags (the seed skill's own), validates it\n" \
+	"and sends it to agentlogd.  Each flag also answers to the event field's\n" \
+	"name with dashes (e.g. --selected-agent for --agent).\n"
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "send", NULL, "send [--type TYPE] [options] [EVENT | -]",
+	  "Send one event (a JSON object) given as an argument, or many from stdin\n"
+	  "(one per line, any number, one connection) when EVENT is '-' or absent.\n"
+	  "An event without \"correlation_id\" gets the one from --correlation-id\n"
+	  "or the environment (else a new one, printed on stdout).\n"
+	  "  --type TYPE          type of events without a \"type\" member\n"
+	  "                       (agent_action, routing_decision, transformation,\n"
+	  "                       performance_metrics, or their topic names)\n"
+	  CTL_PUBLISH_HELP
+	  "Example:\n"
+	  "  agentlogctl send '{\"type\":\"agent_action\",\"correlation_id\":"
+	  "\"ad12146a-b7d0-4a47-86bf-7ec298ce2c81\",\"agent_name\":\"polymorphic-agent\","
+	  "\"action_type\":\"tool_call\",\"action_name\":\"read_file\"}'\n"
+	  "  some-agent --events | agentlogctl send --type agent_action\n",
+	  ctl_cmd_send, NULL },
+	{ "agent-action", "log-agent-action", "agent-action [options]",
+	  SKILL_HELP, ctl_cmd_skill, &ctl_skill_agent_action },
+	{ "routing-decision", "log-routing-decision", "routing-decision [options]",
+	  SKILL_HELP, ctl_cmd_skill, &ctl_skill_routing_decision },
+	{ "transformation", "log-transformation", "transformation [options]",
+	  SKILL_HELP, ctl_cmd_skill, &ctl_skill_transformation },
+	{ "performance-metrics", "log-performance-metrics",
+	  "performance-metrics [options]", SKILL_HELP, ctl_cmd_skill,
+	  &ctl_skill_performance_metrics },
+	{ "status", NULL, "status [--json] [--socket PATH] [--timeout MS]",
+	  "Show the daemon's figures (human-readable; raw JSON with --json).\n"
+	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
+	  "Example:\n  agentlogctl status --json | jq .\n",
+	  ctl_cmd_status, NULL },
+	{ "ping", NULL, "ping [--json] [--socket PATH] [--timeout MS]",
+	  "Check that agentlogd answers, and how fast.\n"
+	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
+	  "Example:\n  agentlogctl ping || echo 'agentlogd is down'\n",
+	  ctl_cmd_ping, NULL },
+	{ "journal", NULL, "journal [--journal-dir DIR] dump [--from-seq N] | inbox [FILE]",
+	  "Print the records of the local journal (dump) or of the fallback inbox\n"
+	  "(inbox), one JSON object per line: seq, time_ms, type, key, event_id,\n"
+	  "value (the event).\n"
+	  "Example:\n  agentlogctl journal dump | jq -c .value\n",
+	  ctl_cmd_journal, NULL },
+};
+
+#define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+void ctl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("agentlogctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A skill's --help: its flags from the table, the common ones, an example. */
+static void ctl_skill_help(const struct ctl_skill *s, FILE *out)
+{
+	char flag[64];
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++) {
+		snprintf(flag, sizeof(flag), "--%s %s", s->fields[i].flag,
+			 s->fields[i].kind == CTL_STR ? "TEXT" :
+			 s->fields[i].kind == CTL_INT ? "N" :
+			 s->fields[i].kind == CTL_NUM ? "X" :
+			 s->fields[i].kind == CTL_BOOL ? "BOOL" : "JSON");
+		fprintf(out, "  %-20s %s -> \"%s\"\n", flag, s->fields[i].help,
+			s->fields[i].field);
+	}
+	fputs(CTL_PUBLISH_HELP "Example:\n", out);
+	fputs(s->example, out);
+}
+
+void ctl_usage(const struct ctl_cmd *cmd, FILE *out, int full)
+{
+	fprintf(out, "usage: agentlogctl %s\n", cmd->usage);
+	if (!full)
+		return;
+	if (cmd->alias)
+		fprintf(out, "(also: agentlogctl %s)\n", cmd->alias);
+	fputs(cmd->help, out);
+	if (cmd->handler == ctl_cmd_skill)
+		ctl_skill_help(cmd->data, out);
+}
+
+int ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("agentlogctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	ctl_usage(cmd, stderr, 0);
+	return CTL_USAGE;
+}
+
+/* The whole list of commands. */
+static void ctl_main_usage(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: agentlogctl COMMAND [options]   (agentlogctl COMMAND --help)\n"
+	      "commands:\n", out);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(out, "  %s%s%s\n", ctl_cmds[i].usage,
+			ctl_cmds[i].alias ? "\n      also: " : "",
+			ctl_cmds[i].alias ? ctl_cmds[i].alias : "");
+	fputs("  --version\n"
+	      "Exit status: 0 done (an event stored in the inbox when agentlogd is down\n"
+	      "counts, with a warning on stderr); 1 failed (stored nowhere, rejected with\n"
+	      "--wait, daemon unreachable for status/ping); 2 usage error or invalid event.\n",
+	      out);
+}
+
+static void ctl_version(void)
+{
+	printf("agentlogctl %s (libagentlog %s, wire protocol %d, schema %d)\n",
+	       AGENTLOG_VERSION, agentlog_version(), PROTO_WIRE_VERSION,
+	       PROTO_SCHEMA_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+	size_t i;
+
+	if (argc < 2) {
+		ctl_main_usage(stderr);
+		return CTL_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		ctl_main_usage(stdout);
+		return CTL_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		ctl_version();
+		return CTL_OK;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(name, ctl_cmds[i].name) &&
+		    (!ctl_cmds[i].alias || strcmp(name, ctl_cmds[i].alias)))
+			continue;
+		return ctl_cmds[i].handler(&ctl_cmds[i], argc - 1, argv + 1);
+	}
+	fprintf(stderr, "agentlogctl: unknown command '%s'\n", name);
+	ctl_main_usage(stderr);
+	return CTL_USAGE;
+}
