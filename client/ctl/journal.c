@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,7 +52,11 @@ static int journal_dump(const char *dir, uint64_t from)
 	struct rec r;
 	int err, n;
 
-	snprintf(segdir, sizeof(segdir), "%s/segments", dir);
+	if (snprintf(segdir, sizeof(segdir), "%s/segments", dir) >=
+	    (int)sizeof(segdir)) {
+		ctl_warn("path too long: %s", dir);
+		return CTL_FAIL;
+	}
 	rd = rec_reader_open(segdir, from, &err);
 	if (!rd) {
 		ctl_warn("cannot read the journal %s: %s", segdir, strerror(-err));
@@ -162,8 +167,9 @@ int ctl_cmd_journal(const struct ctl_cmd *cmd, int argc, char **argv)
 	if (!strcmp(what, "dump") && optind == argc && jdir)
 		return journal_dump(jdir, from);
 	if (!strcmp(what, "inbox") && optind == argc && jdir) {
-		snprintf(path, sizeof(path), "%s/%s/pending.rec", jdir,
-			 PROTO_INBOX_DIR);
+		if (snprintf(path, sizeof(path), "%s/%s/pending.rec", jdir,
+			     PROTO_INBOX_DIR) >= (int)sizeof(path))
+			return ctl_usage_error(cmd, "path too long");
 		return journal_inbox(path);
 	}
 	if (!strcmp(what, "inbox") && optind + 1 == argc)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 enum ctl_kind {
 	CTL_STR,        /* a JSON string */
 	CTL_INT,        /* an integer (base 10) */
@@ -43,7 +45,7 @@ struct ctl_build {
 	const struct ctl_skill *skill;
 	struct cJSON *obj;
 	unsigned char set[32];           /* which fields were given */
-	char err[256];
+	char err[PROTO_ERR_MAX + 64];
 };
 
 /* Start an event of skill s.  Returns 0 or -1 (out of memory). */

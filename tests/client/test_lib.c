@@ -1,0 +1,184 @@
+/*
+ * test_lib.c: libagentlog against a plain Unix socket listener (the
+ * framing side of agentlogd): every event arrives whole and in order, a
+ * restarted listener is reconnected to, a listener that stops reading
+ * never blocks the caller past its timeout, and with no listener the
+ * events land in the inbox, decodable, in order.  The real daemon is
+ * exercised by the Python tests.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentlog.h"
+#include "record.h"
+#include "tutil.h"
+
+#define CORR "ad12146a-b7d0-4a47-86bf-7ec298ce2c81"
+
+static int event(char *buf, size_t cap, int i)
+{
+	return snprintf(buf, cap, "{\"type\":\"routing_decision\",\"correlation_id\":"
+			"\"" CORR "\",\"selected_agent\":\"agent-%d\","
+			"\"confidence_score\":0.92,\"routing_strategy\":\"fuzzy\","
+			"\"routing_time_ms\":%d}", i, i % 1000);
+}
+
+static agentlog_t *open_handle(const char *sock, const char *jdir, int timeout)
+{
+	struct agentlog_opts o;
+	agentlog_t *h;
+
+	agentlog_opts_init(&o);
+	o.socket_path = sock;
+	o.journal_dir = jdir;
+	o.timeout_ms = timeout;
+	CHECK(agentlog_open(&h, &o) == 0);
+	return h;
+}
+
+/* Events arrive whole, in order, one line each. */
+static void test_send(const char *dir)
+{
+	char sock[256], ev[512], *expect;
+	struct tu_listener l;
+	size_t off = 0;
+	agentlog_t *h;
+	int i, n;
+
+	snprintf(sock, sizeof(sock), "%s/send.sock", dir);
+	tu_listen(&l, sock, 1);
+	h = open_handle(sock, dir, 1000);
+	expect = malloc(1000 * 512);
+	for (i = 0; i < 1000; i++) {
+		n = event(ev, sizeof(ev), i);
+		CHECK_INT(agentlog_send(h, ev, (size_t)n), 0);
+		memcpy(expect + off, ev, (size_t)n);
+		off += (size_t)n;
+		expect[off++] = '\n';
+	}
+	CHECK_INT(tu_wait_bytes(&l, off, 5000), off);
+	CHECK(memcmp(l.data, expect, off) == 0);
+	CHECK_INT(l.conns, 1);          /* connected once */
+	/* invalid: nothing sent, -EINVAL, the validator's reason */
+	CHECK_INT(agentlog_send(h, "{\"type\":\"agent_action\"}", 23), -EINVAL);
+	CHECK(strstr(agentlog_error(h), "correlation_id") != NULL);
+	CHECK_INT(agentlog_send(h, "{\"a\":\n1}", 8), -EINVAL);
+	CHECK_INT(tu_wait_bytes(&l, off + 1, 50), off);
+	free(expect);
+	agentlog_close(h);
+	tu_unlisten(&l);
+}
+
+/* After the listener restarts, the next send reconnects. */
+static void test_reconnect(const char *dir)
+{
+	char sock[256], ev[512];
+	struct tu_listener l;
+	agentlog_t *h;
+	int n;
+
+	snprintf(sock, sizeof(sock), "%s/re.sock", dir);
+	tu_listen(&l, sock, 1);
+	h = open_handle(sock, dir, 1000);
+	n = event(ev, sizeof(ev), 1);
+	CHECK_INT(agentlog_send(h, ev, (size_t)n), 0);
+	CHECK_INT(tu_wait_bytes(&l, (size_t)n + 1, 5000), n + 1);
+	tu_unlisten(&l);                /* the daemon goes away ... */
+	tu_listen(&l, sock, 1);         /* ... and comes back */
+	n = event(ev, sizeof(ev), 2);
+	CHECK_INT(agentlog_send(h, ev, (size_t)n), 0);
+	CHECK_INT(tu_wait_bytes(&l, (size_t)n + 1, 5000), n + 1);
+	CHECK(memcmp(l.data, ev, (size_t)n) == 0);
+	agentlog_close(h);
+	tu_unlisten(&l);
+}
+
+/* A listener that accepts but never reads: sends stop within the timeout
+ * and the events go to the inbox. */
+static void test_timeout(const char *dir)
+{
+	char sock[256], jdir[256], ev[512], big[60000], pad[50001];
+	struct tu_listener l;
+	double t0, worst = 0, t;
+	int i, n, rc, inboxed = 0;
+	agentlog_t *h;
+
+	snprintf(sock, sizeof(sock), "%s/stuck.sock", dir);
+	snprintf(jdir, sizeof(jdir), "%s/stuck-journal", dir);
+	tu_listen(&l, sock, 0);
+	h = open_handle(sock, jdir, 200);
+	n = event(ev, sizeof(ev), 0);
+	/* pad the event so a few fill the socket buffer */
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	n = snprintf(big, sizeof(big), "%.*s,\"reasoning\":\"%s\"}", n - 1, ev,
+		     pad);
+	for (i = 0; i < 100 && inboxed < 3; i++) {
+		t0 = tu_now_ms();
+		rc = agentlog_send(h, big, (size_t)n);
+		t = tu_now_ms() - t0;
+		if (t > worst)
+			worst = t;
+		CHECK(rc == 0 || rc == AGENTLOG_INBOXED);
+		inboxed += rc == AGENTLOG_INBOXED;
+	}
+	CHECK(inboxed == 3);
+	CHECK(worst < 200 + 150);
+	agentlog_close(h);
+	tu_unlisten(&l);
+}
+
+/* No daemon: the inbox gets every event, whole and in order. */
+static void test_inbox(const char *dir)
+{
+	char sock[256], jdir[256], path[512], ev[512];
+	size_t len, off = 0;
+	struct rec r;
+	agentlog_t *h;
+	char *buf;
+	int i, n;
+
+	snprintf(sock, sizeof(sock), "%s/none.sock", dir);
+	snprintf(jdir, sizeof(jdir), "%s/j/deeper", dir);
+	h = open_handle(sock, jdir, 1000);
+	for (i = 0; i < 100; i++) {
+		n = event(ev, sizeof(ev), i);
+		CHECK_INT(agentlog_send(h, ev, (size_t)n), AGENTLOG_INBOXED);
+	}
+	CHECK(strstr(agentlog_error(h), "connect(") != NULL);
+	snprintf(path, sizeof(path), "%s/inbox/pending.rec", jdir);
+	CHECK(strcmp(agentlog_inbox_path(h), path) == 0);
+	/* acknowledged mode falls back the same way */
+	n = event(ev, sizeof(ev), 100);
+	CHECK_INT(agentlog_send_wait(h, ev, (size_t)n, NULL), AGENTLOG_INBOXED);
+	agentlog_close(h);
+	buf = tu_read(path, &len);
+	CHECK(buf != NULL);
+	for (i = 0; i <= 100; i++) {
+		CHECK_INT(rec_decode(buf + off, len - off, &r), REC_OK);
+		n = event(ev, sizeof(ev), i);
+		CHECK_INT(r.value_len, n);
+		CHECK(memcmp(r.value, ev, (size_t)n) == 0);
+		CHECK_INT(r.key_len, 36);
+		CHECK(memcmp(r.key, CORR, 36) == 0);
+		CHECK_INT(r.type, 1);   /* PROTO_ROUTING_DECISION */
+		CHECK_INT(r.seq, 0);
+		CHECK(r.time_ms > 1700000000000LL);
+		off += r.len;
+	}
+	CHECK_INT(off, len);
+	free(buf);
+}
+
+int main(void)
+{
+	const char *dir = tu_tmpdir();
+
+	test_send(dir);
+	test_reconnect(dir);
+	test_timeout(dir);
+	test_inbox(dir);
+	printf("ok\n");
+	return 0;
+}
