@@ -114,6 +114,8 @@ int ctl_cmd_status(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_ping(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_journal(const struct ctl_cmd *cmd, int argc, char **argv);
 
+/* A skill's flags, the common ones and its example (skill.c). */
+void ctl_skill_usage(const struct ctl_skill *s, FILE *out);
 /* The four skills' tables (skill.c). */
 extern const struct ctl_skill ctl_skill_agent_action;
 extern const struct ctl_skill ctl_skill_routing_decision;

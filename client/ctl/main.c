@@ -4,7 +4,6 @@
  * Start-up does nothing a command does not need: no configuration file,
  * no Kafka client (trace/replay load theirs only when reading Kafka).
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,63 +60,6 @@ static const struct ctl_cmd ctl_cmds[] = {
 };
 
 #define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
-
-void ctl_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("agentlogctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* A skill's --help: its flags from the table, the common ones, an example. */
-static void ctl_skill_help(const struct ctl_skill *s, FILE *out)
-{
-	char flag[64];
-	size_t i;
-
-	for (i = 0; i < s->nfields; i++) {
-		snprintf(flag, sizeof(flag), "--%s %s", s->fields[i].flag,
-			 s->fields[i].kind == CTL_STR ? "TEXT" :
-			 s->fields[i].kind == CTL_INT ? "N" :
-			 s->fields[i].kind == CTL_NUM ? "X" :
-			 s->fields[i].kind == CTL_BOOL ? "BOOL" : "JSON");
-		fprintf(out, "  %-20s %s -> \"%s\"\n", flag, s->fields[i].help,
-			s->fields[i].field);
-	}
-	fputs(CTL_PUBLISH_HELP "Example:\n", out);
-	fputs(s->example, out);
-}
-
-void ctl_usage(const struct ctl_cmd *cmd, FILE *out, int full)
-{
-	fprintf(out, "usage: agentlogctl %s\n", cmd->usage);
-	if (!full)
-		return;
-	if (cmd->alias)
-		fprintf(out, "(also: agentlogctl %s)\n", cmd->alias);
-	fputs(cmd->help, out);
-	if (cmd->handler == ctl_cmd_skill)
-		ctl_skill_help(cmd->data, out);
-}
-
-int ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("agentlogctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	ctl_usage(cmd, stderr, 0);
-	return CTL_USAGE;
-}
 
 /* The whole list of commands. */
 static void ctl_main_usage(FILE *out)

@@ -90,7 +90,6 @@ int ctl_publish_open(struct ctl_publish *p)
 	o.journal_dir = p->journal_dir;
 	o.timeout_ms = p->timeout_ms;
 	o.default_type = p->type;
-	o.flags = AGENTLOG_NO_VALIDATE;         /* validated here, first */
 	p->default_type = -1;
 	if (p->type) {
 		p->default_type = proto_type_lookup(p->type, strlen(p->type));

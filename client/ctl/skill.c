@@ -114,6 +114,25 @@ const struct ctl_skill ctl_skill_performance_metrics = {
 	NULL, NULL,
 };
 
+/* A skill's --help: its flags from the table, the common ones, an example. */
+void ctl_skill_usage(const struct ctl_skill *s, FILE *out)
+{
+	char flag[64];
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++) {
+		snprintf(flag, sizeof(flag), "--%s %s", s->fields[i].flag,
+			 s->fields[i].kind == CTL_STR ? "TEXT" :
+			 s->fields[i].kind == CTL_INT ? "N" :
+			 s->fields[i].kind == CTL_NUM ? "X" :
+			 s->fields[i].kind == CTL_BOOL ? "BOOL" : "JSON");
+		fprintf(out, "  %-20s %s -> \"%s\"\n", flag, s->fields[i].help,
+			s->fields[i].field);
+	}
+	fputs(CTL_PUBLISH_HELP "Example:\n", out);
+	fputs(s->example, out);
+}
+
 #define SKILL_OPT_BASE 1000      /* getopt value of field i: base + i */
 #define SKILL_ALIAS_BASE 2000    /* ... of its member-name alias */
 

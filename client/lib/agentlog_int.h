@@ -54,13 +54,14 @@ int64_t agentlog__now_mono_ms(void);
 int agentlog__conn_open(agentlog_t *h, const char *path, int timeout_ms);
 
 /*
- * Write all of iov[0..n) to fd (MSG_DONTWAIT | MSG_NOSIGNAL), waiting for
- * room with poll() until deadline (monotonic ms).  Returns 0, or a
- * negative errno; *sent says how many bytes went out (a short count means
- * the stream now ends inside a line and must be closed).
+ * Write all of iov[0..n) to fd (a socket from agentlog__conn_open, whose
+ * SO_SNDTIMEO is timeout_ms), waiting for room until deadline (monotonic
+ * ms).  Returns 0, or a negative errno (-ETIMEDOUT); *sent says how many
+ * bytes went out (a short count means the stream now ends inside a line
+ * and must be closed).
  */
 int agentlog__conn_writev(int fd, const struct iovec *iov, int n,
-			  int64_t deadline, size_t *sent);
+			  int64_t deadline, int64_t timeout_ms, size_t *sent);
 
 /*
  * Read one '\n'-terminated line from fd into buf (cap bytes), where *have

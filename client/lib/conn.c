@@ -2,10 +2,10 @@
  * conn.c: the socket side of libagentlog: connect with a bounded wait,
  * write whole lines with a deadline, read reply lines with a deadline.
  *
- * Sockets stay blocking (SO_SNDTIMEO bounds connect() when the daemon's
- * backlog is full) and every send/recv passes MSG_DONTWAIT, so the hot path
- * needs no fcntl() and never waits: a full socket buffer is the only case
- * that reaches poll().
+ * Sockets stay blocking, with SO_SNDTIMEO set to the handle's timeout: it
+ * bounds connect() when the daemon's backlog is full and each send when
+ * its socket buffer is full, so the hot path is exactly one sendmsg() and
+ * needs no fcntl() or poll().  Reads (replies) use MSG_DONTWAIT + poll().
  */
 #include <errno.h>
 #include <poll.h>
@@ -89,37 +89,84 @@ static void conn_iov_skip(struct iovec **iov, int *cnt, size_t n)
 	}
 }
 
-int agentlog__conn_writev(int fd, const struct iovec *iov_in, int n,
-			  int64_t deadline, size_t *sent)
+/* Set SO_SNDTIMEO: how long one blocking send may wait for room. */
+static void conn_sndtimeo(int fd, int64_t ms)
 {
-	struct iovec copy[8], *iov = copy;
-	struct msghdr msg;
-	ssize_t w;
-	int rc;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 
-	if (n > 8)
-		return -EINVAL;
-	memcpy(copy, iov_in, sizeof(*iov) * (size_t)n);
-	*sent = 0;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * The slow path of a write: a short count (the send timeout hit, or a
+ * signal), EAGAIN (the timeout hit with nothing sent) or EINTR.  Retries
+ * with SO_SNDTIMEO set to what is left until the deadline, then puts the
+ * socket's full timeout back.
+ */
+static int conn_write_rest(int fd, struct iovec *iov, int n, int64_t deadline,
+			   int64_t timeout_ms, size_t *sent)
+{
+	struct msghdr msg;
+	int64_t left;
+	ssize_t w;
+	int rc = 0;
+
 	while (n > 0) {
+		left = deadline - agentlog__now_mono_ms();
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		conn_sndtimeo(fd, left);
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)n;
-		w = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		w = sendmsg(fd, &msg, MSG_NOSIGNAL);
 		if (w >= 0) {
 			*sent += (size_t)w;
 			conn_iov_skip(&iov, &n, (size_t)w);
-			continue;
+		} else if (errno != EINTR && errno != EAGAIN) {
+			rc = -errno;
+			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		rc = conn_wait(fd, POLLOUT, deadline);
-		if (rc < 0)
-			return rc;
 	}
-	return 0;
+	conn_sndtimeo(fd, timeout_ms);
+	return rc;
+}
+
+int agentlog__conn_writev(int fd, const struct iovec *iov_in, int n,
+			  int64_t deadline, int64_t timeout_ms, size_t *sent)
+{
+	struct iovec copy[8], *iov = copy;
+	struct msghdr msg;
+	size_t total = 0;
+	ssize_t w;
+	int i;
+
+	if (n > 8)
+		return -EINVAL;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = (struct iovec *)iov_in;
+	msg.msg_iovlen = (size_t)n;
+	for (i = 0; i < n; i++)
+		total += iov_in[i].iov_len;
+	*sent = 0;
+	/* The socket is blocking with SO_SNDTIMEO: one call, which waits
+	 * for room at most the timeout (cheaper than MSG_DONTWAIT + poll,
+	 * which costs a failed send and a poll each time the buffer fills). */
+	w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	if (w == (ssize_t)total)
+		return 0;
+	if (w < 0 && errno != EINTR && errno != EAGAIN)
+		return -errno;
+	if (w < 0 && errno == EAGAIN)
+		return -ETIMEDOUT;
+	memcpy(copy, iov_in, sizeof(*iov) * (size_t)n);
+	if (w > 0) {
+		*sent = (size_t)w;
+		conn_iov_skip(&iov, &n, (size_t)w);
+	}
+	return conn_write_rest(fd, iov, n, deadline, timeout_ms, sent);
 }
 
 int agentlog__conn_read_line(int fd, char *buf, size_t cap, size_t *have,

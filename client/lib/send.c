@@ -81,7 +81,8 @@ static int send_line(agentlog_t *h, const char *json, size_t len)
 				return rc;
 			h->fd = rc;
 		}
-		rc = agentlog__conn_writev(h->fd, iov, 2, deadline, &sent);
+		rc = agentlog__conn_writev(h->fd, iov, 2, deadline,
+					   h->timeout_ms, &sent);
 		if (rc == 0)
 			return 0;
 		close(h->fd);   /* a torn line or a dead peer: start afresh */
@@ -123,7 +124,7 @@ int agentlog_send(agentlog_t *h, const char *json, size_t len)
 
 	if (send_frame(h, json, &len) < 0)
 		return -EINVAL;
-	if (!(h->flags & AGENTLOG_NO_VALIDATE)) {
+	if (h->flags & AGENTLOG_VALIDATE) {
 		if (send_validate(h, json, len) < 0)
 			return -EINVAL;
 		validated = 1;
@@ -202,7 +203,8 @@ static int send_ack_write(agentlog_t *h, const char *json, size_t len,
 			iov[n++] = (struct iovec){ HELLO_ACK, sizeof(HELLO_ACK) - 1 };
 		iov[n++] = (struct iovec){ (void *)json, len };
 		iov[n++] = (struct iovec){ "\n", 1 };
-		rc = agentlog__conn_writev(h->ack_fd, iov, n, deadline, &sent);
+		rc = agentlog__conn_writev(h->ack_fd, iov, n, deadline,
+					   h->timeout_ms, &sent);
 		if (rc == 0)
 			return 0;
 		send_ack_reset(h);
@@ -222,14 +224,14 @@ int agentlog_send_wait(agentlog_t *h, const char *json, size_t len,
 
 	if (send_frame(h, json, &len) < 0)
 		return -EINVAL;
-	if (!(h->flags & AGENTLOG_NO_VALIDATE) && send_validate(h, json, len) < 0)
+	if ((h->flags & AGENTLOG_VALIDATE) && send_validate(h, json, len) < 0)
 		return -EINVAL;
 	deadline = agentlog__now_mono_ms() + h->timeout_ms;
 	rc = send_ack_write(h, json, len, deadline, &fresh);
 	if (rc < 0 && fresh && h->ack_fd < 0 && send_unreachable(rc) &&
 	    !(h->flags & AGENTLOG_NO_INBOX))
 		return send_inbox(h, json, len,
-				  !(h->flags & AGENTLOG_NO_VALIDATE));
+				  !!(h->flags & AGENTLOG_VALIDATE));
 	if (rc < 0)
 		return rc;
 	if (fresh && (rc = send_reply(h, deadline, NULL)) < 0)
@@ -258,7 +260,8 @@ int agentlog_request(agentlog_t *h, const char *request, char *reply,
 	fd = agentlog__conn_open(h, h->sock_path, h->timeout_ms);
 	if (fd < 0)
 		return fd;
-	rc = agentlog__conn_writev(fd, iov, 2, deadline, &sent);
+	rc = agentlog__conn_writev(fd, iov, 2, deadline, h->timeout_ms,
+					   &sent);
 	if (rc == 0)
 		rc = agentlog__conn_read_line(fd, reply, replylen, &have, deadline);
 	if (rc < 0)
