@@ -182,8 +182,7 @@ int ctl_publish_line(struct ctl_publish *p, const char *line, size_t len)
 		return publish_invalid(p, "event: a newline inside the event");
 	if (proto_event_parse(&ev, line, len, p->default_type, why) < 0)
 		return publish_invalid(p, why);
-	memcpy(corr, line + ev.corr_off, ev.corr_len);
-	corr[ev.corr_len] = '\0';
+	memcpy(corr, ev.corr, sizeof(corr));     /* canonical, as the key */
 	rc = p->wait ? agentlog_send_wait(p->h, line, len, eid)
 		     : agentlog_send(p->h, line, len);
 	if (rc < 0)

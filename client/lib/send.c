@@ -110,8 +110,7 @@ static int send_inbox(agentlog_t *h, const char *json, size_t len,
 				      h->err);
 	snprintf(why, sizeof(why), "%s", h->err);
 	rc = agentlog__inbox_append(h, h->inbox_path, h->ev.type,
-				    json + h->ev.corr_off, h->ev.corr_len,
-				    json, len);
+				    h->ev.corr, strlen(h->ev.corr), json, len);
 	if (rc < 0)
 		return agentlog__fail(h, rc, "%s; inbox: %s", why, h->err);
 	agentlog__fail(h, 0, "%s; stored in the inbox %s", why, h->inbox_path);
