@@ -6,14 +6,28 @@
  * produces from that memory (RD_KAFKA_MSG_F_COPY).  Cold path: when
  * librdkafka's bounded queue is full, after a restart, or during an
  * outage, it reads the segments with a rec_reader from the first seq not
- * yet produced.  Delivery reports (served on the loop thread: librdkafka's
- * queue signals an fd that a uv_poll_t watches) mark seqs delivered; the
- * cursor handed to journal_set_cursor() is the first undelivered seq, never
- * the last report seen.
+ * yet produced, in bounded slices from the loop, and goes back to the hot
+ * path once it has caught up with the journal.  Delivery reports (served
+ * on the loop thread: librdkafka's queue signals an fd that a uv_poll_t
+ * watches) mark seqs delivered; the cursor handed to journal_set_cursor()
+ * is the first undelivered seq, never the last report seen.
+ *
+ * Guarantees: at-least-once.  Records of one partition are produced in
+ * journal order (the idempotent producer keeps that order across
+ * retries); a failed delivery is produced again from the journal, never
+ * skipped; a fatal producer error rebuilds the producer and resumes from
+ * the cursor (what was in flight may then be duplicated: counted in
+ * reproduced).  Memory is bounded: librdkafka's queue has a byte cap and
+ * the window between the cursor and the next seq to produce is capped;
+ * past either the journal on disk is the spool.
+ *
+ * Threading: everything runs on the loop thread, including librdkafka's
+ * callbacks (delivery reports, errors, logs).
  */
 #ifndef AGENTLOG_FORWARD_H
 #define AGENTLOG_FORWARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -22,41 +36,85 @@
 
 typedef struct fwd fwd_t;
 
+/* level is a syslog level (LOG_ERR, LOG_WARNING, LOG_INFO...). */
+typedef void (*fwd_log_fn)(void *arg, int level, const char *msg);
+
+/*
+ * Every field may be left zero for its default.  The producer is
+ * configured with: enable.idempotence=true, acks=all,
+ * compression.codec=lz4, linger.ms=5, partitioner=murmur2_random (the
+ * Java client's hash: every client agrees on a key's partition),
+ * message.timeout.ms=0 (never expire: the bounded queue and the journal
+ * absorb an outage), queue.buffering.max.kbytes=queue_max_kbytes,
+ * message.max.bytes=4 MiB; then props, which override any of these.
+ */
 struct fwd_opts {
 	const char *brokers;                   /* KAFKA_BROKERS */
-	const char *topic[PROTO_TYPE_COUNT];   /* resolved topic names */
+	const char *topic[PROTO_TYPE_COUNT];   /* NULL: proto_type_topic() */
 	const char **props;                    /* key=value pairs, NULL-ended */
-	uint64_t queue_max_kbytes;             /* librdkafka's queue cap */
-	int linger_ms;
+	uint64_t queue_max_kbytes;             /* librdkafka's queue cap (32768) */
+	int linger_ms;                         /* 0: 5 (use props for 0) */
+	const char *compression;               /* NULL: "lz4" */
+	fwd_log_fn log;                        /* NULL: stderr */
+	void *log_arg;
+	/* Delivery reports: 0 serves them when librdkafka's queue signals
+	 * its fd (a uv_poll_t); N > 0 polls on a timer every N ms instead. */
+	int dr_timer_ms;
+	/* Most seqs between the cursor and the next seq to produce (a hole
+	 * in the delivered set holds the cursor back).  0: 4,194,304. */
+	uint64_t window;
 };
 
 struct fwd_stats {
-	int up;                  /* a broker connection is up */
+	int up;                  /* Kafka reachable, as far as we know */
 	char last_error[256];
-	uint64_t produced;       /* handed to librdkafka */
+	uint64_t produced;       /* handed to librdkafka (re-produced included) */
 	uint64_t delivered;      /* delivery report said delivered */
-	uint64_t failed;         /* permanent failures (re-produced from journal) */
+	uint64_t failed;         /* failed reports (each re-produced from journal) */
 	uint64_t in_flight;      /* produced, no report yet */
 	uint64_t next_seq;       /* next seq to produce */
 	uint64_t cursor;         /* first undelivered */
 	double drain_rate;       /* delivered events/s over the last few seconds */
 	int cold;                /* reading from the segments */
+	uint64_t cold_switches;  /* times the hot path fell back to the segments */
+	uint64_t rebuilds;       /* producer rebuilt after a fatal error */
+	uint64_t reproduced;     /* in flight at a rebuild: possible duplicates */
+	uint64_t missing;        /* seqs absent from the journal (quarantined or
+				  * dropped), stepped over */
 };
 
-/* Returns 0 or a negative errno with a message in err. */
+/*
+ * Start forwarding from cursor (the journal's first undelivered seq).
+ * Returns 0 or a negative errno with a message in err (a bad property,
+ * for instance).  The caller routes the journal's written callback to
+ * fwd_on_written(f, ...).
+ */
 int fwd_start(uv_loop_t *loop, journal_t *j, const struct fwd_opts *opts,
 	      uint64_t cursor, fwd_t **out, char *err, size_t errlen);
 
-/* The journal's written callback (journal_written_cb). */
+/*
+ * The journal's written callback (journal_written_cb), with arg = the
+ * fwd_t: buf holds whole records first_seq..last_seq.
+ */
 void fwd_on_written(void *arg, const char *buf, size_t len,
 		    uint64_t first_seq, uint64_t last_seq);
+
+/*
+ * The journal's drop callback (journal_dropped_cb), with arg = the fwd_t:
+ * drop-oldest deleted first_seq..last_seq and the journal's cursor is now
+ * cursor.  The forwarder stops waiting for those seqs.
+ */
+void fwd_on_dropped(void *arg, uint64_t first_seq, uint64_t last_seq,
+		    uint64_t cursor);
 
 void fwd_get_stats(fwd_t *f, struct fwd_stats *st);
 
 /*
  * Stop producing and wait up to timeout_ms for in-flight deliveries;
- * report the final cursor to the journal.  Everything undelivered stays
- * journaled for the next start.
+ * report the final cursor to the journal (before journal_close()).
+ * Everything undelivered stays journaled for the next start.  The
+ * forwarder's handles close asynchronously: run the loop (uv_run) before
+ * uv_loop_close(); f is freed when they are closed.
  */
 void fwd_stop(fwd_t *f, int timeout_ms);
 

@@ -1,0 +1,344 @@
+/*
+ * forward_kafka.c: the forwarder's librdkafka producer.
+ *
+ * librdkafka runs its own threads; everything it tells us (delivery
+ * reports, errors, its log lines) goes through its main queue, which we
+ * serve on the loop thread only: the queue writes a byte to a pipe when
+ * it turns non-empty (rd_kafka_queue_io_event_enable) and a uv_poll_t on
+ * the pipe calls rd_kafka_poll(rk, 0).  librdkafka writes that byte once
+ * per non-polling period, so each wake-up drains the whole queue.
+ *
+ * A fatal error (rd_kafka_fatal_error: the idempotent producer lost track
+ * of its sequence numbers) leaves the handle useless: we destroy it,
+ * build a new one and resume from the cursor.  What was in flight may
+ * then reach Kafka twice; it is counted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "forward_int.h"
+
+#define FWD_QUEUE_KBYTES_DEFAULT 32768
+#define FWD_LINGER_MS_DEFAULT 5
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque);
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque);
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf);
+
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v,
+		    char *err, size_t errlen)
+{
+	char why[512];
+
+	if (rd_kafka_conf_set(conf, k, v, why, sizeof(why)) == RD_KAFKA_CONF_OK)
+		return 0;
+	snprintf(err, errlen, "Kafka property %s=%s: %s", k, v, why);
+	return -EINVAL;
+}
+
+/* A "key=value" property from opts->props. */
+static int conf_set_prop(rd_kafka_conf_t *conf, const char *prop, char *err,
+			 size_t errlen)
+{
+	const char *eq = strchr(prop, '=');
+	char key[256];
+
+	if (!eq || eq == prop || (size_t)(eq - prop) >= sizeof(key)) {
+		snprintf(err, errlen, "Kafka property %s: expected key=value",
+			 prop);
+		return -EINVAL;
+	}
+	memcpy(key, prop, (size_t)(eq - prop));
+	key[eq - prop] = '\0';
+	return conf_set(conf, key, eq + 1, err, errlen);
+}
+
+/*
+ * Our settings (see forward.h for why each), then the user's props,
+ * which may override any of them.
+ */
+static rd_kafka_conf_t *make_conf(struct fwd *f, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char kbytes[32], linger[32];
+	const char *set[][2] = {
+		{ "bootstrap.servers", f->brokers },
+		{ "client.id", "agentlogd" },
+		{ "enable.idempotence", "true" },
+		{ "acks", "all" },
+		{ "compression.codec", f->opts.compression ? f->opts.compression
+							  : "lz4" },
+		{ "linger.ms", linger },
+		{ "partitioner", "murmur2_random" },
+		{ "message.timeout.ms", "0" },
+		{ "queue.buffering.max.kbytes", kbytes },
+		{ "queue.buffering.max.messages", "500000" },
+		{ "message.max.bytes", "4194304" },
+		{ "log.queue", "true" },
+		{ "log.connection.close", "false" },
+	};
+	size_t i;
+
+	snprintf(kbytes, sizeof(kbytes), "%llu", (unsigned long long)
+		 (f->opts.queue_max_kbytes ? f->opts.queue_max_kbytes
+					   : FWD_QUEUE_KBYTES_DEFAULT));
+	snprintf(linger, sizeof(linger), "%d", f->opts.linger_ms > 0
+		 ? f->opts.linger_ms : FWD_LINGER_MS_DEFAULT);
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (conf_set(conf, set[i][0], set[i][1], err, errlen))
+			goto fail;
+	for (i = 0; f->props && f->props[i]; i++)
+		if (conf_set_prop(conf, f->props[i], err, errlen))
+			goto fail;
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_opaque(conf, f);
+	return conf;
+fail:
+	rd_kafka_conf_destroy(conf);
+	return NULL;
+}
+
+/*
+ * Create the producer, its topic handles, and point its main queue (and
+ * its log lines) at our wake-up pipe.  Returns 0 or -EINVAL/-ENOMEM with
+ * a message in err.
+ */
+int fwd_kafka_new(struct fwd *f, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = make_conf(f, err, errlen);
+	rd_kafka_queue_t *mainq;
+	char why[512];
+	int i;
+
+	if (!conf)
+		return -EINVAL;
+	f->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	if (!f->rk) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(err, errlen, "rd_kafka_new() failed: %s", why);
+		return -EINVAL;
+	}
+	rd_kafka_set_log_queue(f->rk, NULL);
+	for (i = 0; i < PROTO_TYPE_COUNT; i++) {
+		f->rkt[i] = rd_kafka_topic_new(f->rk, f->topic[i], NULL);
+		if (!f->rkt[i]) {
+			snprintf(err, errlen, "rd_kafka_topic_new(%s) failed: %s",
+				 f->topic[i], rd_kafka_err2str(rd_kafka_last_error()));
+			fwd_kafka_destroy(f);
+			return -EINVAL;
+		}
+	}
+	if (f->opts.dr_timer_ms <= 0) {
+		mainq = rd_kafka_queue_get_main(f->rk);
+		rd_kafka_queue_io_event_enable(mainq, f->wake[1], "1", 1);
+		rd_kafka_queue_destroy(mainq);
+	}
+	return 0;
+}
+
+/*
+ * Drop the producer now: what it still holds is purged (it stays in the
+ * journal) and no callback of ours runs for it.
+ */
+void fwd_kafka_destroy(struct fwd *f)
+{
+	rd_kafka_queue_t *mainq;
+	int i;
+
+	if (!f->rk)
+		return;
+	f->discarding = 1;
+	rd_kafka_purge(f->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT |
+		       RD_KAFKA_PURGE_F_NON_BLOCKING);
+	mainq = rd_kafka_queue_get_main(f->rk);
+	rd_kafka_queue_io_event_enable(mainq, -1, NULL, 0);
+	rd_kafka_queue_destroy(mainq);
+	for (i = 0; i < PROTO_TYPE_COUNT; i++) {
+		if (f->rkt[i])
+			rd_kafka_topic_destroy(f->rkt[i]);
+		f->rkt[i] = NULL;
+	}
+	rd_kafka_destroy(f->rk);
+	f->rk = NULL;
+	f->discarding = 0;
+}
+
+/* Serve everything on librdkafka's main queue, then act on it. */
+void fwd_kafka_serve(struct fwd *f)
+{
+	if (f->rk)
+		rd_kafka_poll(f->rk, 0);
+	fwd_after_reports(f);
+}
+
+static void on_wake(uv_poll_t *h, int status, int events)
+{
+	struct fwd *f = h->data;
+	char buf[64];
+
+	while (read(f->wake[0], buf, sizeof(buf)) > 0)
+		;
+	fwd_kafka_serve(f);
+}
+
+static void on_dr_timer(uv_timer_t *t)
+{
+	fwd_kafka_serve(t->data);
+}
+
+/* The pipe librdkafka's main queue writes to.  Returns 0 or -errno. */
+int fwd_kafka_pipe(struct fwd *f, char *err, size_t errlen)
+{
+	int rc;
+
+	if (pipe2(f->wake, O_NONBLOCK | O_CLOEXEC) == 0)
+		return 0;
+	rc = -errno;
+	snprintf(err, errlen, "pipe2() failed: %s", strerror(errno));
+	f->wake[0] = f->wake[1] = -1;
+	return rc;
+}
+
+/*
+ * Serve librdkafka's queue from the loop: a uv_poll_t on the pipe, or a
+ * timer every dr_timer_ms.  Returns 0 or a negative errno.
+ */
+int fwd_kafka_watch(struct fwd *f, char *err, size_t errlen)
+{
+	int rc;
+
+	uv_timer_init(f->loop, &f->dr_timer);
+	f->dr_timer.data = f;
+	f->open_handles++;
+	if (f->opts.dr_timer_ms > 0)
+		return uv_timer_start(&f->dr_timer, on_dr_timer,
+				      (uint64_t)f->opts.dr_timer_ms,
+				      (uint64_t)f->opts.dr_timer_ms);
+	rc = uv_poll_init(f->loop, &f->wake_poll, f->wake[0]);
+	if (rc) {
+		snprintf(err, errlen, "uv_poll_init() failed: %s", uv_strerror(rc));
+		return rc;
+	}
+	f->wake_poll.data = f;
+	f->open_handles++;
+	return uv_poll_start(&f->wake_poll, UV_READABLE, on_wake);
+}
+
+/*
+ * After a fatal error: a new producer, resuming from the cursor.  What
+ * the old one had in flight is produced again (possible duplicates).
+ * Returns 0, or -EINVAL when no producer could be built (retry later).
+ */
+int fwd_kafka_rebuild(struct fwd *f)
+{
+	char err[512];
+
+	f->reproduced += f->in_flight;
+	f->in_flight = 0;
+	fwd_kafka_destroy(f);
+	f->fatal = 0;
+	f->rewind = 0;
+	if (fwd_kafka_new(f, err, sizeof(err))) {
+		fwd_log(f, LOG_ERR, "rebuilding the Kafka producer: %s", err);
+		f->fatal = 1;
+		return -EINVAL;
+	}
+	f->rebuilds++;
+	f->blocked = 0;
+	f->next_seq = f->ring.base;
+	fwd_cold_start(f);
+	return 0;
+}
+
+/*
+ * A delivery report.  msg_opaque is the record's seq.  Only a report
+ * without error marks it delivered; a failure sends the forwarder back
+ * to the first undelivered seq (after what is in flight has reported).
+ */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			void *opaque)
+{
+	struct fwd *f = opaque;
+	uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+	struct journal_stats js;
+
+	if (f->discarding || rk != f->rk)
+		return;
+	if (f->in_flight)
+		f->in_flight--;
+	if (m->err) {
+		f->failed++;
+		f->rewind = 1;
+		fwd_set_error(f, "delivery to %s failed: %s",
+			      rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+		fwd_log_limited(f, LOG_WARNING, "delivery of seq %llu to %s "
+				"failed: %s; it will be produced again",
+				(unsigned long long)seq,
+				rd_kafka_topic_name(m->rkt),
+				rd_kafka_err2str(m->err));
+		return;
+	}
+	if (fwd_ring_mark(&f->ring, seq) == 0)
+		f->delivered++;
+	f->retry_ms = 0;
+	if (!f->up) {
+		f->up = 1;
+		journal_get_stats(f->j, &js);
+		fwd_log(f, LOG_NOTICE, "Kafka back, draining %llu events",
+			(unsigned long long)(js.next_seq - f->ring.base));
+	}
+}
+
+/*
+ * librdkafka's error events.  The last broker going away is the one line
+ * an outage earns; what follows during it (reconnect failures) is only
+ * remembered for status.
+ */
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque)
+{
+	struct fwd *f = opaque;
+	char why[512];
+
+	if (f->discarding || rk != f->rk)
+		return;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, why, sizeof(why));
+		fwd_set_error(f, "fatal: %s", why);
+		fwd_log(f, LOG_ERR, "Kafka producer fatal error: %s; rebuilding "
+			"it and resuming from the cursor", why);
+		f->fatal = 1;
+		return;
+	}
+	fwd_set_error(f, "%s", reason);
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		if (f->up) {
+			f->up = 0;
+			fwd_log(f, LOG_WARNING, "Kafka unreachable: %s", reason);
+		}
+		return;
+	}
+	if (f->up)
+		fwd_log_limited(f, LOG_WARNING, "Kafka: %s", reason);
+}
+
+/* librdkafka's own log lines (served from the main queue: log.queue). */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	struct fwd *f = rd_kafka_opaque(rk);
+
+	if (!f || f->discarding || rk != f->rk || !f->up || level > LOG_WARNING)
+		return;
+	fwd_log_limited(f, level, "librdkafka %s: %s", fac, buf);
+}
