@@ -14,7 +14,8 @@
  *
  *   agentlog-test-produce --bootstrap B --bench N [--size S]
  *       [--topics a,b,...] [--prop k=v ...]
- *       Produces N generated records of about S bytes (keys: 1,000 UUIDs)
+ *       Produces N generated records of S bytes (JSON with prose-like
+ *       text; keys: 1,000 UUIDs)
  *       as fast as librdkafka takes them and prints
  *       {"events":N,"seconds":..,"rate":..,"failed":..}.
  *
@@ -224,12 +225,63 @@ static int run_lines(rd_kafka_t *rk)
 	return failed ? 1 : 0;
 }
 
+/*
+ * Text that compresses like prose: words from a small list, chosen by a
+ * xorshift generator (the forwarder's benchmark fills its events the
+ * same way, so both sides compress alike).
+ */
+static void fill_text(char *p, size_t n, uint64_t *state)
+{
+	static const char *words[16] = { "agent", "tool", "call", "result",
+		"the", "file", "read", "write", "error", "retry", "plan",
+		"route", "model", "token", "cache", "query" };
+	size_t k = 0;
+
+	while (k < n) {
+		const char *w;
+		size_t wl;
+
+		*state ^= *state << 13;
+		*state ^= *state >> 7;
+		*state ^= *state << 17;
+		w = words[*state % 16];
+		wl = strlen(w);
+		if (wl > n - k)
+			wl = n - k;
+		memcpy(p + k, w, wl);
+		k += wl;
+		if (k < n)
+			p[k++] = ' ';
+	}
+}
+
+#define BENCH_VALUES 1024
+
+/* BENCH_VALUES distinct JSON values of size bytes, made before timing. */
+static char *bench_values(long size)
+{
+	char *vals = malloc((size_t)size * BENCH_VALUES), *v;
+	uint64_t state = 88172645463325252ull;
+	int n;
+
+	for (long i = 0; vals && i < BENCH_VALUES; i++) {
+		v = vals + i * size;
+		n = snprintf(v, (size_t)size, "{\"n\":%ld,\"event_id\":"
+			     "\"%016llx%016llx\",\"text\":\"", i,
+			     (unsigned long long)(state * 31 + (uint64_t)i),
+			     (unsigned long long)(state ^ (uint64_t)i));
+		fill_text(v + n, (size_t)(size - n - 2), &state);
+		memcpy(v + size - 2, "\"}", 2);
+	}
+	return vals;
+}
+
 static int run_bench(rd_kafka_t *rk, const struct opts *o)
 {
 	static const char *def[] = { "agent-actions", "agent-routing-decisions",
 		"agent-transformation-events", "router-performance-metrics" };
 	const char *topics[16];
-	char keys[1000][48], *val;
+	char keys[1000][48], *vals = bench_values(o->size);
 	int ntopics = 0;
 	double t0, t1;
 	long i;
@@ -241,26 +293,22 @@ static int run_bench(rd_kafka_t *rk, const struct opts *o)
 		topics[ntopics++] = def[i];
 	for (i = 0; i < 1000; i++)
 		snprintf(keys[i], sizeof(keys[i]),
-			 "%08lx-0000-4000-8000-%012lx", (i * 2654435761ul) & 0xfffffffful, i);
-	val = malloc((size_t)o->size + 1);
-	for (i = 0; i < o->size; i++)
-		val[i] = (char)('a' + i % 23);
+			 "%08lx-0000-4000-8000-%012lx",
+			 (i * 2654435761ul) & 0xfffffffful, i);
+	if (!vals)
+		return 1;
 	print_reports = 0;
 	t0 = now_s();
-	for (i = 0; i < o->bench; i++) {
-		char head[48];
-		int n = snprintf(head, sizeof(head), "{\"n\":%015ld,", i);
-
-		memcpy(val, head, (size_t)n);
-		if (produce(rk, topics[i % ntopics], keys[i % 1000], 36, val,
+	for (i = 0; i < o->bench; i++)
+		if (produce(rk, topics[i % ntopics], keys[i % 1000], 36,
+			    vals + (i % BENCH_VALUES) * o->size,
 			    (size_t)o->size, NULL, i))
 			break;
-	}
 	flush_all(rk);
 	t1 = now_s();
 	printf("{\"events\":%ld,\"seconds\":%.3f,\"rate\":%.0f,\"failed\":%ld}\n",
 	       delivered, t1 - t0, (double)delivered / (t1 - t0), failed);
-	free(val);
+	free(vals);
 	return failed || delivered != o->bench;
 }
 
