@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <uuid/uuid.h>
 
 #include "json.h"
 #include "proto.h"
@@ -24,6 +23,8 @@ static const char *const type_topics[PROTO_TYPE_COUNT] = {
 	"agent-actions", "agent-routing-decisions",
 	"agent-transformation-events", "router-performance-metrics",
 };
+static const uint8_t type_name_len[PROTO_TYPE_COUNT] = { 12, 16, 14, 19 };
+static const uint8_t type_topic_len[PROTO_TYPE_COUNT] = { 13, 23, 27, 26 };
 #define TYPE_LIST "agent_action, routing_decision, transformation, " \
 		  "performance_metrics"
 
@@ -178,10 +179,10 @@ const char *proto_type_topic(int type)
 int proto_type_lookup(const char *s, size_t len)
 {
 	for (int t = 0; t < PROTO_TYPE_COUNT; t++) {
-		if (strlen(type_names[t]) == len &&
+		if (type_name_len[t] == len &&
 		    memcmp(s, type_names[t], len) == 0)
 			return t;
-		if (strlen(type_topics[t]) == len &&
+		if (type_topic_len[t] == len &&
 		    memcmp(s, type_topics[t], len) == 0)
 			return t;
 	}
@@ -234,25 +235,58 @@ static const char *str_text(const struct parse *p,
 	return p->line + m->val + 1;
 }
 
+static uint32_t load4(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * Does key k[0..n) spell field f (whose name has n bytes, n >= 4)?  The
+ * first and last four bytes settle it for names up to eight bytes and
+ * tell the candidates of one length apart; a library memcmp() per key
+ * would cost more than the rest of the lookup.
+ */
+static int is_field(const char *k, size_t n, int f)
+{
+	const char *name = field_names[f];
+
+	return load4(k) == load4(name) &&
+	       load4(k + n - 4) == load4(name + n - 4) &&
+	       (n <= 8 || memcmp(k + 4, name + 4, n - 8) == 0);
+}
+
+/*
+ * The text of an accepted string as its decoded value: the raw text
+ * itself when it has no escapes (the common case), else decoded into
+ * dec[0..max).  Returns the length, or -1 when it needs more than max.
+ */
+static int decoded(const char *raw, size_t n, int esc, char *dec,
+		   size_t max, const char **text)
+{
+	if (!esc) {
+		*text = raw;
+		return n > max ? -1 : (int)n;
+	}
+	*text = dec;
+	return proto_json_unescape(raw, n, dec, max);
+}
+
 /* The known field a key names (by its decoded value), or F_NONE. */
 static int field_of(const struct parse *p, const struct proto_member *m)
 {
 	char dec[FIELD_MAX_LEN];
 	size_t n;
-	const char *k = key_text(p, m, &n);
-	int len;
+	const char *raw = key_text(p, m, &n), *k;
+	int len = decoded(raw, n, m->flags & PROTO_KEY_ESC, dec, sizeof dec,
+			  &k);
 
-	if (m->flags & PROTO_KEY_ESC) {
-		len = proto_json_unescape(k, n, dec, sizeof dec);
-		if (len < 0)
-			return F_NONE;
-		k = dec;
-		n = (size_t)len;
-	}
-	if (n > FIELD_MAX_LEN)
-		return F_NONE;
-	for (const uint8_t *f = fields_by_len[n]; *f != F_NONE; f++)
-		if (memcmp(k, field_names[*f], n) == 0)
+	if (len < 4)
+		return F_NONE;          /* no field name is shorter */
+	for (const uint8_t *f = fields_by_len[len]; *f != F_NONE; f++)
+		if (is_field(k, (size_t)len, *f))
 			return *f;
 	return F_NONE;
 }
@@ -336,7 +370,7 @@ static int resolve_type(struct parse *p, int default_type)
 	int i = p->at[F_TYPE], t = default_type;
 	const struct proto_member *m;
 	char dec[32], ex[44];
-	const char *s;
+	const char *s, *text;
 	size_t n;
 	int len;
 
@@ -351,8 +385,8 @@ static int resolve_type(struct parse *p, int default_type)
 		return reject(p, "type: must be a string, got %s",
 			      kind_names[m->kind]);
 	s = str_text(p, m, &n);
-	len = proto_json_unescape(s, n, dec, sizeof dec);
-	t = len < 0 ? -1 : proto_type_lookup(dec, (size_t)len);
+	len = decoded(s, n, m->flags & PROTO_VAL_ESC, dec, sizeof dec, &text);
+	t = len < 0 ? -1 : proto_type_lookup(text, (size_t)len);
 	if (t < 0)
 		return reject(p, "type: unknown \"%s\" (one of " TYPE_LIST ")",
 			      excerpt(s, n, 40, ex));
@@ -461,49 +495,77 @@ static int check_action_type(struct parse *p, const struct proto_member *m)
 	};
 	char dec[16], ex[44];
 	size_t n;
-	const char *s;
+	const char *s, *text;
 	int len;
 
 	if (m->kind != PROTO_STRING)
 		return reject(p, "action_type: must be a string, got %s",
 			      kind_names[m->kind]);
 	s = str_text(p, m, &n);
-	len = proto_json_unescape(s, n, dec, sizeof dec);
+	len = decoded(s, n, m->flags & PROTO_VAL_ESC, dec, sizeof dec, &text);
 	for (size_t k = 0; len >= 0 && k < 4; k++)
 		if (strlen(names[k]) == (size_t)len &&
-		    memcmp(dec, names[k], (size_t)len) == 0)
+		    memcmp(text, names[k], (size_t)len) == 0)
 			return 0;
 	return reject(p, "action_type: must be one of tool_call, decision, "
 		      "error, success, got \"%s\"", excerpt(s, n, 40, ex));
+}
+
+/* Hex digits, for is_uuid(). */
+static const uint8_t hex_digit[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
+/*
+ * Is s[0..36) a UUID in the 8-4-4-4-12 hex form, any case?  This is the
+ * form libuuid's uuid_parse() accepts (test_units checks the two agree);
+ * uuid_parse() itself costs ~190 ns here (it converts with strtoul), a
+ * tenth of the whole per-event budget, for a check that needs none.
+ */
+static int is_uuid(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned ok = u[8] == '-' && u[13] == '-' && u[18] == '-' &&
+		      u[23] == '-';
+
+	for (int i = 0; i < PROTO_UUID_LEN; i++)
+		ok &= hex_digit[u[i]] | (i == 8 || i == 13 || i == 18 ||
+					 i == 23);
+	return ok;
+}
+
+/*
+ * The lower-case form of a UUID is_uuid() accepted: hex letters, digits
+ * and '-' all have bit 0x20 set once lower case, so OR-ing it in is all.
+ */
+static void uuid_lower(char out[PROTO_UUID_LEN + 1], const char *u)
+{
+	for (int i = 0; i < PROTO_UUID_LEN; i++)
+		out[i] = (char)(u[i] | 0x20);
+	out[PROTO_UUID_LEN] = '\0';
 }
 
 /* correlation_id: a UUID; its lower-case form becomes the Kafka key. */
 static int check_uuid(struct parse *p, const struct proto_member *m, int i)
 {
 	struct proto_event *ev = p->ev;
-	char dec[PROTO_UUID_LEN + 1], ex[44];
-	uuid_t uu;
+	char dec[PROTO_UUID_LEN], ex[44];
 	size_t n;
-	const char *s;
+	const char *s, *u;
 	int len;
 
 	if (m->kind != PROTO_STRING)
 		return reject(p, "correlation_id: must be a string (a UUID), "
 			      "got %s", kind_names[m->kind]);
 	s = str_text(p, m, &n);
-	len = proto_json_unescape(s, n, dec, PROTO_UUID_LEN);
-	if (len == PROTO_UUID_LEN) {
-		dec[len] = '\0';
-		if (uuid_parse(dec, uu) == 0)
-			goto ok;
-	}
-	return reject(p, "correlation_id: not a UUID (want 8-4-4-4-12 hex "
-		      "digits), got \"%s\"", excerpt(s, n, 40, ex));
-ok:
-	for (int k = 0; k < PROTO_UUID_LEN; k++)
-		ev->corr[k] = (char)(dec[k] >= 'A' && dec[k] <= 'F' ?
-				     dec[k] + ('a' - 'A') : dec[k]);
-	ev->corr[PROTO_UUID_LEN] = '\0';
+	len = decoded(s, n, m->flags & PROTO_VAL_ESC, dec, sizeof dec, &u);
+	if (len != PROTO_UUID_LEN || !is_uuid(u))
+		return reject(p, "correlation_id: not a UUID (want 8-4-4-4-12 "
+			      "hex digits), got \"%s\"", excerpt(s, n, 40, ex));
+	uuid_lower(ev->corr, u);
 	ev->corr_off = m->val + 1;
 	ev->corr_len = (uint8_t)n;
 	ev->corr_member = (uint16_t)i;
@@ -515,15 +577,16 @@ static int check_timestamp(struct parse *p, const struct proto_member *m)
 	struct proto_event *ev = p->ev;
 	char dec[PROTO_TIMESTAMP_MAX];
 	size_t n;
-	const char *s;
+	const char *s, *text;
 	int len;
 
 	if (m->kind != PROTO_STRING)
 		return reject(p, "timestamp: must be a string, got %s",
 			      kind_names[m->kind]);
 	s = str_text(p, m, &n);
-	len = proto_json_unescape(s, n, dec, sizeof dec);
-	if (len < 0 || proto_timestamp_parse(dec, (size_t)len, &ev->ts_ms) < 0)
+	len = decoded(s, n, m->flags & PROTO_VAL_ESC, dec, sizeof dec, &text);
+	if (len < 0 ||
+	    proto_timestamp_parse(text, (size_t)len, &ev->ts_ms) < 0)
 		return reject(p, "timestamp: not an ISO 8601 date-time");
 	ev->ts_off = (int32_t)(m->val + 1);
 	ev->ts_len = (uint16_t)n;

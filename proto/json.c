@@ -42,7 +42,14 @@ static const uint8_t str_class[256] = {
 };
 #undef R16
 
-static int scan_value(struct scan *s, uint8_t *kind, uint8_t *esc);
+/*
+ * Results travel in return values, not through uint8_t pointers: a store
+ * through an unsigned char pointer may alias anything, which would make
+ * the compiler reload the scan state after every one of them.
+ */
+#define ESC 0x10        /* in scan_value()'s result: a string had escapes */
+
+static int scan_value(struct scan *s);
 
 /* Write "json: <why> at byte N" and fail. */
 static int fail(struct scan *s, const unsigned char *at, const char *why)
@@ -184,35 +191,70 @@ static int scan_escape(struct scan *s, const unsigned char **pp)
 	return 0;
 }
 
-/* Scan the string at s->p (its opening quote); *esc: escapes were seen. */
-static int scan_string(struct scan *s, uint8_t *esc)
+/*
+ * Find the first string byte at or after p that is not plain (printable
+ * ASCII other than quote and backslash), eight bytes at a time: most of
+ * an event is plain bytes.  The masks are the classic bit tricks (Hacker's
+ * Delight 6-1): a byte below 0x20, a byte with its top bit set, a byte
+ * equal to '"' or to '\\'.  A borrow can flag a byte above a real hit but
+ * never below one, so the lowest flagged byte is exact.  Returns it (its
+ * value taken from the word already loaded: reloading it from memory
+ * would put a load on the critical path) or -1 at the end of the input.
+ */
+static int next_special(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t x, q, b, m;
+	int bit;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		m = (((x - ones * 0x20) & ~x) | x | ((q - ones) & ~q) |
+		     ((b - ones) & ~b)) & high;
+		if (m != 0) {
+			bit = __builtin_ctzll(m) & ~7;
+			*pp = p + (bit >> 3);
+			return (int)(x >> bit & 0xff);
+		}
+		p += 8;
+	}
+#endif
+	while (p < end && str_class[*p] == 0)
+		p++;
+	*pp = p;
+	return p < end ? *p : -1;
+}
+
+/* Scan the string at s->p (its opening quote).  Returns -1, or ESC when
+ * it had escapes, else 0. */
+static int scan_string(struct scan *s)
 {
 	const unsigned char *p = s->p + 1, *end = s->end;
-	int n;
+	int c, n, esc = 0;
 
-	*esc = 0;
 	for (;;) {
-		while (p < end && str_class[*p] == 0)
-			p++;
-		if (p >= end)
-			return fail(s, s->p, "unterminated string");
-		switch (str_class[*p]) {
-		case 1:
+		c = next_special(&p, end);
+		if (c == '"') {
 			s->p = p + 1;
-			return 0;
-		case 2:
-			*esc = 1;
+			return esc;
+		}
+		if (c == '\\') {
+			esc = ESC;
 			if (scan_escape(s, &p) != 0)
 				return -1;
-			break;
-		case 3:
+		} else if (c < 0) {
+			return fail(s, s->p, "unterminated string");
+		} else if (c < 0x20) {
 			return fail(s, p, "raw control character in string "
 				    "(escape it)");
-		default:
+		} else {
 			if ((n = proto_utf8_len(p, end)) == 0)
 				return fail(s, p, "invalid UTF-8");
 			p += n;
-			break;
 		}
 	}
 }
@@ -277,10 +319,10 @@ static void record(struct scan *s, const struct proto_member *mem)
 /* One "key": value of an object, s->p on the key's opening quote. */
 static int scan_member(struct scan *s, struct proto_member *mem)
 {
-	uint8_t esc, vesc;
+	int esc, v;
 
 	mem->start = (uint32_t)(s->p - s->buf);
-	if (scan_string(s, &esc) != 0)
+	if ((esc = scan_string(s)) < 0)
 		return -1;
 	mem->key_end = (uint32_t)(s->p - s->buf);
 	skip_ws(s);
@@ -289,11 +331,12 @@ static int scan_member(struct scan *s, struct proto_member *mem)
 	s->p++;
 	skip_ws(s);
 	mem->val = (uint32_t)(s->p - s->buf);
-	if (scan_value(s, &mem->kind, &vesc) != 0)
+	if ((v = scan_value(s)) < 0)
 		return -1;
 	mem->end = (uint32_t)(s->p - s->buf);
+	mem->kind = (uint8_t)(v & 0x0f);
 	mem->flags = (uint8_t)((esc ? PROTO_KEY_ESC : 0) |
-			       (vesc ? PROTO_VAL_ESC : 0));
+			       (v & ESC ? PROTO_VAL_ESC : 0));
 	return 0;
 }
 
@@ -333,7 +376,6 @@ done:
 
 static int scan_array(struct scan *s)
 {
-	uint8_t kind, esc;
 
 	if (++s->depth > PROTO_MAX_DEPTH)
 		return fail(s, s->p, "nesting deeper than 64");
@@ -342,7 +384,7 @@ static int scan_array(struct scan *s)
 	if (s->p < s->end && *s->p == ']')
 		goto done;
 	for (;;) {
-		if (scan_value(s, &kind, &esc) != 0)
+		if (scan_value(s) < 0)
 			return -1;
 		skip_ws(s);
 		if (s->p < s->end && *s->p == ',') {
@@ -360,37 +402,40 @@ done:
 	return 0;
 }
 
-/* Scan any value at s->p; report its kind and whether a string had escapes. */
-static int scan_value(struct scan *s, uint8_t *kind, uint8_t *esc)
+/* The kind of value v (-1 stays -1: an error). */
+static int kind(int v, int kind)
 {
-	*esc = 0;
+	return v < 0 ? -1 : v | kind;
+}
+
+/* Scan any value at s->p.  Returns -1, or its enum proto_kind, with ESC
+ * added for a string that had escapes. */
+static int scan_value(struct scan *s)
+{
 	if (s->p >= s->end)
 		return unexpected(s, "a value");
 	switch (*s->p) {
 	case '{':
-		*kind = PROTO_OBJECT;
-		return scan_object(s);
+		return kind(scan_object(s), PROTO_OBJECT);
 	case '[':
-		*kind = PROTO_ARRAY;
-		return scan_array(s);
+		return kind(scan_array(s), PROTO_ARRAY);
 	case '"':
-		*kind = PROTO_STRING;
-		return scan_string(s, esc);
+		return kind(scan_string(s), PROTO_STRING);
 	case 't':
-		*kind = PROTO_TRUE;
-		return scan_literal(s, "true", 4, "invalid literal (want true)");
+		return kind(scan_literal(s, "true", 4,
+					 "invalid literal (want true)"),
+			    PROTO_TRUE);
 	case 'f':
-		*kind = PROTO_FALSE;
-		return scan_literal(s, "false", 5,
-				    "invalid literal (want false)");
+		return kind(scan_literal(s, "false", 5,
+					 "invalid literal (want false)"),
+			    PROTO_FALSE);
 	case 'n':
-		*kind = PROTO_NULL;
-		return scan_literal(s, "null", 4, "invalid literal (want null)");
+		return kind(scan_literal(s, "null", 4,
+					 "invalid literal (want null)"),
+			    PROTO_NULL);
 	default:
-		if (*s->p == '-' || is_digit(*s->p)) {
-			*kind = PROTO_NUMBER;
-			return scan_number(s);
-		}
+		if (*s->p == '-' || is_digit(*s->p))
+			return kind(scan_number(s), PROTO_NUMBER);
 		return unexpected(s, "a value");
 	}
 }
@@ -410,7 +455,7 @@ int proto_json_scan(const char *buf, size_t len, struct proto_member *m,
 		.m = m,
 		.max = max,
 	};
-	uint8_t esc;
+	int v;
 
 	if (len >= UINT32_MAX) {
 		if (err != NULL)
@@ -420,8 +465,9 @@ int proto_json_scan(const char *buf, size_t len, struct proto_member *m,
 	}
 	skip_ws(&s);
 	top->open = (uint32_t)(s.p - s.buf);
-	if (scan_value(&s, &top->kind, &esc) != 0)
+	if ((v = scan_value(&s)) < 0)
 		return -1;
+	top->kind = (uint8_t)(v & 0x0f);
 	top->close = (uint32_t)(s.p - s.buf) - 1;
 	top->n = s.n;
 	skip_ws(&s);

@@ -265,6 +265,34 @@ static void test_event_id(void)
 	free(ids);
 }
 
+/*
+ * correlation_id is checked without libuuid (it is slow); it must accept
+ * exactly what uuid_parse() accepts: every printable byte at every place.
+ */
+static void test_uuid_agrees_with_libuuid(void)
+{
+	const char *base = "ad12146a-B7D0-4a47-86bf-7ec298ce2c81";
+	char u[40], line[256];
+	uuid_t uu;
+	int disagree = 0;
+
+	for (int i = 0; i < 36; i++) {
+		for (int c = 0x20; c < 0x7f; c++) {
+			if (c == '"' || c == '\\')
+				continue;
+			strcpy(u, base);
+			u[i] = (char)c;
+			snprintf(line, sizeof line, "{\"type\":\"transformation"
+				 "\",\"correlation_id\":\"%s\",\"source_agent"
+				 "\":\"a\",\"target_agent\":\"b\",\"transforma"
+				 "tion_duration_ms\":0}", u);
+			disagree += (parse(line, -1) == 0) !=
+				    (uuid_parse(u, uu) == 0);
+		}
+	}
+	CHECK(disagree == 0, "%d disagreements with uuid_parse", disagree);
+}
+
 /* A forked child must not repeat the ids its parent hands out next. */
 static void test_event_id_fork(void)
 {
@@ -410,6 +438,7 @@ int main(void)
 	test_envelope_bound();
 	test_splice_bytes();
 	test_json_check();
+	test_uuid_agrees_with_libuuid();
 	test_event_id();
 	test_event_id_fork();
 	test_timestamp_roundtrip();
