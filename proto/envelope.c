@@ -87,7 +87,7 @@ static char *put_members(char *o, const struct proto_event *ev,
 	unsigned i = 0, j;
 
 	while (i < ev->nmembers) {
-		if (ev->stripmask >> i & 1) {
+		if (ev->member[i].flags & PROTO_DROP) {
 			i++;
 			continue;
 		}
@@ -100,7 +100,7 @@ static char *put_members(char *o, const struct proto_event *ev,
 			continue;
 		}
 		for (j = i; j + 1 < ev->nmembers && j + 1 != ev->corr_member &&
-			    !(ev->stripmask >> (j + 1) & 1); j++)
+			    !(ev->member[j + 1].flags & PROTO_DROP); j++)
 			;
 		o = put(o, line + ev->member[i].start,
 			ev->member[j].end - ev->member[i].start);

@@ -322,7 +322,7 @@ static int reject_duplicate(struct parse *p, const struct proto_member *m,
 static int map_members(struct parse *p)
 {
 	struct proto_event *ev = p->ev;
-	uint8_t unknown[PROTO_MAX_MEMBERS];
+	uint8_t unknown[PROTO_MAX_MEMBERS + PROTO_OWNED_MAX];
 	unsigned nunknown = 0;
 
 	memset(p->at, -1, sizeof p->at);
@@ -353,14 +353,13 @@ static void strip_owned(struct parse *p)
 	struct proto_event *ev = p->ev;
 
 	ev->nstrip = 0;
-	ev->stripmask = 0;
 	for (size_t k = 0; k < sizeof owned; k++) {
 		int i = p->at[owned[k]];
 
 		if (i < 0)
 			continue;
 		ev->strip[ev->nstrip++] = (uint16_t)i;
-		ev->stripmask |= (uint64_t)1 << i;
+		ev->member[i].flags |= PROTO_DROP;
 	}
 }
 
@@ -662,6 +661,13 @@ static int check_rules(struct parse *p)
 	return check_field(p, &ts_rule);
 }
 
+static int reject_too_many(struct parse *p)
+{
+	return reject(p, "event: more than %d members (not counting type, "
+		      "timestamp, event_id, source, schema_version)",
+		      PROTO_MAX_MEMBERS);
+}
+
 /* Validate one event (see proto.h). */
 int proto_event_parse(struct proto_event *ev, const char *line, size_t len,
 		      int default_type, char *err)
@@ -674,21 +680,21 @@ int proto_event_parse(struct proto_event *ev, const char *line, size_t len,
 	ev->ts_esc = 0;
 	ev->ts_ms = 0;
 	ev->nstrip = 0;
-	ev->stripmask = 0;
-	if (proto_json_scan(line, len, ev->member, PROTO_MAX_MEMBERS, &top,
-			    err) != 0)
+	if (proto_json_scan(line, len, ev->member,
+			    PROTO_MAX_MEMBERS + PROTO_OWNED_MAX, &top, err) != 0)
 		return -1;
 	if (top.kind != PROTO_OBJECT)
 		return reject(&p, "event: must be a JSON object, got %s",
 			      kind_names[top.kind]);
-	if (top.n > PROTO_MAX_MEMBERS)
-		return reject(&p, "event: more than %d top-level members",
-			      PROTO_MAX_MEMBERS);
+	if (top.n > PROTO_MAX_MEMBERS + PROTO_OWNED_MAX)
+		return reject_too_many(&p);
 	ev->open = top.open;
 	ev->close = top.close;
 	ev->nmembers = (uint16_t)top.n;
 	if (map_members(&p) != 0 || resolve_type(&p, default_type) != 0)
 		return -1;
 	strip_owned(&p);
+	if (ev->nmembers - ev->nstrip > PROTO_MAX_MEMBERS)
+		return reject_too_many(&p);
 	return check_rules(&p);
 }

@@ -162,8 +162,8 @@ static int scan_escape(struct scan *s, const unsigned char **pp)
 	size_t avail = (size_t)(s->end - p);
 	int cp, lo;
 
-	if (avail < 2)
-		return fail(s, p, "unterminated string");
+	if (avail < 2)          /* s->p: the string's opening quote */
+		return fail(s, s->p, "unterminated string");
 	switch (p[1]) {
 	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
 	case 't':

@@ -44,7 +44,11 @@ int proto_type_lookup(const char *s, size_t len);
 /* Limits.  A line longer than PROTO_MAX_LINE_DEFAULT is rejected by default. */
 #define PROTO_MAX_LINE_DEFAULT (1024 * 1024)
 #define PROTO_MAX_DEPTH 64          /* nesting deeper than this is rejected */
-#define PROTO_MAX_MEMBERS 64        /* top-level members of one event */
+/* Top-level members of one event, not counting the (at most
+ * PROTO_OWNED_MAX) members the daemon owns: so an enriched event, which
+ * carries the envelope's, passes validation again. */
+#define PROTO_MAX_MEMBERS 64
+#define PROTO_OWNED_MAX 5           /* type event_id source schema_version timestamp */
 #define PROTO_UUID_LEN 36           /* canonical text form of a UUID */
 #define PROTO_ERR_MAX 256           /* enough for any validation message */
 
@@ -62,6 +66,7 @@ enum proto_kind {
 /* proto_member.flags */
 #define PROTO_KEY_ESC 0x01     /* the key contains backslash escapes */
 #define PROTO_VAL_ESC 0x02     /* the (string) value contains escapes */
+#define PROTO_DROP 0x04        /* the daemon owns it: not copied out */
 
 /* Where one top-level member of the event sits in the line. */
 struct proto_member {
@@ -103,8 +108,7 @@ struct proto_event {
 	 * canonical form. */
 	uint16_t nstrip;
 	uint16_t strip[8];                   /* indexes into member[] */
-	uint64_t stripmask;                  /* bit i: member[i] is dropped */
-	struct proto_member member[PROTO_MAX_MEMBERS];
+	struct proto_member member[PROTO_MAX_MEMBERS + PROTO_OWNED_MAX];
 };
 
 /*
@@ -148,7 +152,7 @@ struct proto_source {
  * Write the enriched event to out: the envelope members first
  * ({"event_id":...,"timestamp":...,"schema_version":1,"type":...,
  * "source":{...}, ...the client's members...}), the client's members copied
- * byte for byte except those the daemon owns (ev->stripmask) and
+ * byte for byte except those the daemon owns (flag PROTO_DROP) and
  * correlation_id, which is re-emitted in place as "correlation_id":"<lower
  * case>".  The client's timestamp is kept when present (it was validated);
  * otherwise now_ms (Unix ms, UTC) is used.  No allocation.  out must have

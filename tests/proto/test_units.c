@@ -105,18 +105,23 @@ static void test_members_limit(void)
 {
 	char line[4096], *p = stpcpy(line, ACTION);
 
-	/* ACTION has 5 members: 59 more make 64. */
-	for (int i = 0; i < 59; i++)
+	/* ACTION has 4 members besides type: 60 more make 64. */
+	for (int i = 0; i < 60; i++)
 		p += sprintf(p, ",\"k%d\":%d", i, i);
 	strcpy(p, "}");
 	CHECK(parse(line, -1) == 0, "64 members: %s", err);
-	strcpy(p, ",\"k59\":0}");
-	CHECK(parse(line, -1) != 0 && strcmp(err, "event: more than 64 "
-	      "top-level members") == 0, "65 members: %s", err);
-	strcpy(p, ",\"k0\":0}");
-	CHECK(parse(line, -1) != 0 && strcmp(err, "event: more than 64 "
-	      "top-level members") == 0, "65 members, one a duplicate: %s",
-	      err);
+	strcpy(p, ",\"event_id\":1,\"source\":2,\"schema_version\":3,"
+	       "\"timestamp\":null}");
+	CHECK(parse(line, -1) == 0 && ev.nmembers == 69,
+	      "64 members and all 5 owned ones: %s", err);
+	strcpy(p, ",\"k60\":0}");
+	CHECK(parse(line, -1) != 0 && strcmp(err, "event: more than 64 members "
+	      "(not counting type, timestamp, event_id, source, schema_"
+	      "version)") == 0, "65 members: %s", err);
+	strcpy(p, ",\"k60\":0,\"event_id\":1,\"source\":2,\"schema_version"
+	       "\":3,\"timestamp\":null}");
+	CHECK(parse(line, -1) != 0 && strncmp(err, "event: more than 64 ", 20)
+	      == 0, "70 members: %s", err);
 }
 
 static void test_default_type(void)
