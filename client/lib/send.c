@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -95,24 +96,66 @@ static int send_line(agentlog_t *h, const char *json, size_t len)
 	return rc;
 }
 
+/* Whether the validated event has a top-level "type" member. */
+static int send_has_type(const agentlog_t *h, const char *json)
+{
+	const struct proto_member *m;
+	uint16_t i;
+
+	for (i = 0; i < h->ev.nmembers; i++) {
+		m = &h->ev.member[i];
+		if (m->key_end - m->start == 6 && !memcmp(json + m->start, "\"type\"", 6))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An event that relied on the default type gets "type" spliced in after
+ * its '{', so an inbox record is valid by itself.  Returns a malloc'd
+ * line (its length in *len), or NULL when json can be stored as it is.
+ */
+static char *send_typed(agentlog_t *h, const char *json, size_t *len)
+{
+	const char *name = proto_type_name(h->ev.type);
+	size_t open = h->ev.open + 1, n;
+	char *out;
+
+	if (send_has_type(h, json))
+		return NULL;
+	n = strlen(name) + 10;
+	out = malloc(*len + n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, json, open);
+	snprintf(out + open, n + 1, "\"type\":\"%s\",", name);
+	memcpy(out + open + n, json + open, *len - open);
+	*len += n;
+	return out;
+}
+
 /* Store the event in the inbox; the daemon path failed with h->err. */
 static int send_inbox(agentlog_t *h, const char *json, size_t len,
 		      int validated)
 {
-	char why[AGENTLOG_ERR_MAX];
+	char why[AGENTLOG_ERR_MAX], ierr[AGENTLOG_ERR_MAX], *typed;
 	int rc;
 
+	snprintf(why, sizeof(why), "%s", h->err);
 	if (!validated && send_validate(h, json, len) < 0)
 		return -EINVAL;
 	if (!h->inbox_path[0])
 		return agentlog__fail(h, -ENOENT, "%s; no journal directory "
 				      "for the inbox (set AGENTLOG_JOURNAL_DIR)",
-				      h->err);
-	snprintf(why, sizeof(why), "%s", h->err);
-	rc = agentlog__inbox_append(h, h->inbox_path, h->ev.type,
-				    h->ev.corr, strlen(h->ev.corr), json, len);
-	if (rc < 0)
-		return agentlog__fail(h, rc, "%s; inbox: %s", why, h->err);
+				      why);
+	typed = send_typed(h, json, &len);
+	rc = agentlog__inbox_append(h, h->inbox_path, h->ev.type, h->ev.corr,
+				    strlen(h->ev.corr), typed ? typed : json, len);
+	free(typed);
+	if (rc < 0) {
+		snprintf(ierr, sizeof(ierr), "%s", h->err);
+		return agentlog__fail(h, rc, "%s; inbox: %s", why, ierr);
+	}
 	agentlog__fail(h, 0, "%s; stored in the inbox %s", why, h->inbox_path);
 	return AGENTLOG_INBOXED;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agentlog.h"
+#include "proto.h"
 #include "record.h"
 #include "tutil.h"
 
@@ -176,6 +177,42 @@ static void test_inbox(const char *dir)
 	free(buf);
 }
 
+/* An event that relies on the default type is stored with "type" spliced
+ * in, so the inbox record stands by itself. */
+static void test_inbox_default_type(const char *dir)
+{
+	static const char ev[] = "{ \"correlation_id\":\"" CORR "\","
+		"\"agent_name\":\"a\",\"action_type\":\"error\",\"action_name\":\"n\"}";
+	static const char want[] = "{\"type\":\"agent_action\", \"correlation_id\":\""
+		CORR "\",\"agent_name\":\"a\",\"action_type\":\"error\",\"action_name\":\"n\"}";
+	char jdir[256], path[512], sock[256];
+	struct agentlog_opts o;
+	struct proto_event pe;
+	char err[PROTO_ERR_MAX];
+	agentlog_t *h;
+	struct rec r;
+	size_t len;
+	char *buf;
+
+	snprintf(sock, sizeof(sock), "%s/none.sock", dir);
+	snprintf(jdir, sizeof(jdir), "%s/typed", dir);
+	agentlog_opts_init(&o);
+	o.socket_path = sock;
+	o.journal_dir = jdir;
+	o.default_type = "agent-actions";       /* a topic name works too */
+	CHECK(agentlog_open(&h, &o) == 0);
+	CHECK_INT(agentlog_send(h, ev, sizeof(ev) - 1), AGENTLOG_INBOXED);
+	agentlog_close(h);
+	snprintf(path, sizeof(path), "%s/inbox/pending.rec", jdir);
+	buf = tu_read(path, &len);
+	CHECK(buf != NULL);
+	CHECK_INT(rec_decode(buf, len, &r), REC_OK);
+	CHECK_INT(r.value_len, sizeof(want) - 1);
+	CHECK(memcmp(r.value, want, r.value_len) == 0);
+	CHECK(proto_event_parse(&pe, r.value, r.value_len, -1, err) == 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const char *dir = tu_tmpdir();
@@ -184,6 +221,7 @@ int main(void)
 	test_reconnect(dir);
 	test_timeout(dir);
 	test_inbox(dir);
+	test_inbox_default_type(dir);
 	printf("ok\n");
 	return 0;
 }
