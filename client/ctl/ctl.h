@@ -113,6 +113,8 @@ int ctl_cmd_skill(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_status(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_ping(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_journal(const struct ctl_cmd *cmd, int argc, char **argv);
+int ctl_cmd_trace(const struct ctl_cmd *cmd, int argc, char **argv);
+int ctl_cmd_replay(const struct ctl_cmd *cmd, int argc, char **argv);
 
 /* A skill's flags, the common ones and its example (skill.c). */
 void ctl_skill_usage(const struct ctl_skill *s, FILE *out);

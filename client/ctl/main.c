@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "skill.h"
+#include "trace.h"
 #include "wire.h"
 
 #define SKILL_HELP \
@@ -51,6 +52,32 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
 	  "Example:\n  agentlogctl ping || echo 'agentlogd is down'\n",
 	  ctl_cmd_ping, NULL },
+	{ "trace", NULL, "trace [options] CORRELATION_ID",
+	  "The complete timeline of one workflow: routing decision, transformation,\n"
+	  "performance metrics and every action, in time order, with time relative\n"
+	  "to the first event; errors stand out.  Duplicates (same event_id) show\n"
+	  "once.  From Kafka, only the partition the id hashes to is read.\n"
+	  "  --format FMT       table (default on a terminal), ndjson (default\n"
+	  "                     otherwise: the events as delivered), or json\n"
+	  TRACE_HELP
+	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
+	  "Example:\n  agentlogctl trace ad12146a-b7d0-4a47-86bf-7ec298ce2c81 --from journal\n",
+	  ctl_cmd_trace, NULL },
+	{ "replay", NULL, "replay [options]",
+	  "Stream events from the beginning (or --since, --offset) of the topics, in\n"
+	  "order, one JSON object per line: topic, partition, offset, timestamp, key\n"
+	  "and the event exactly as delivered (from the journal: seq).\n"
+	  "  --topic NAME       a topic to read (repeatable; default: the four)\n"
+	  "  --type TYPE        only events of this type (repeatable)\n"
+	  "  --agent NAME       only events naming this agent\n"
+	  "  --correlation-id ID  only this workflow\n"
+	  "  --offset N         start at this offset (journal: sequence number)\n"
+	  "  --follow           keep tailing new events\n"
+	  "  --format FMT       ndjson (default) or table\n"
+	  TRACE_HELP
+	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
+	  "Example:\n  agentlogctl replay --from kafka --topic agent-routing-decisions | jq .\n",
+	  ctl_cmd_replay, NULL },
 	{ "journal", NULL, "journal [--journal-dir DIR] dump [--from-seq N] | inbox [FILE]",
 	  "Print the records of the local journal (dump) or of the fallback inbox\n"
 	  "(inbox), one JSON object per line: seq, time_ms, type, key, event_id,\n"
