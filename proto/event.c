@@ -547,26 +547,30 @@ static void uuid_lower(char out[PROTO_UUID_LEN + 1], const char *u)
 	out[PROTO_UUID_LEN] = '\0';
 }
 
-/* correlation_id: a UUID; its lower-case form becomes the Kafka key. */
+/*
+ * correlation_id: a UUID, written plainly (no escapes: the daemon takes the
+ * Kafka key from the line as written); its lower-case form is the key.
+ */
 static int check_uuid(struct parse *p, const struct proto_member *m, int i)
 {
 	struct proto_event *ev = p->ev;
-	char dec[PROTO_UUID_LEN], ex[44];
+	char ex[44];
 	size_t n;
-	const char *s, *u;
-	int len;
+	const char *s;
 
 	if (m->kind != PROTO_STRING)
 		return reject(p, "correlation_id: must be a string (a UUID), "
 			      "got %s", kind_names[m->kind]);
 	s = str_text(p, m, &n);
-	len = decoded(s, n, m->flags & PROTO_VAL_ESC, dec, sizeof dec, &u);
-	if (len != PROTO_UUID_LEN || !is_uuid(u))
+	if (m->flags & PROTO_VAL_ESC)
+		return reject(p, "correlation_id: write the UUID without "
+			      "backslash escapes");
+	if (n != PROTO_UUID_LEN || !is_uuid(s))
 		return reject(p, "correlation_id: not a UUID (want 8-4-4-4-12 "
 			      "hex digits), got \"%s\"", excerpt(s, n, 40, ex));
-	uuid_lower(ev->corr, u);
+	uuid_lower(ev->corr, s);
 	ev->corr_off = m->val + 1;
-	ev->corr_len = (uint8_t)n;
+	ev->corr_len = PROTO_UUID_LEN;
 	ev->corr_member = (uint16_t)i;
 	return 0;
 }
@@ -675,6 +679,7 @@ int proto_event_parse(struct proto_event *ev, const char *line, size_t len,
 	struct parse p = { .ev = ev, .line = line, .err = err };
 	struct proto_json_top top;
 
+	ev->type = -1;
 	ev->ts_off = -1;
 	ev->ts_len = 0;
 	ev->ts_esc = 0;

@@ -87,12 +87,11 @@ struct proto_member {
  */
 struct proto_event {
 	int type;                            /* enum proto_type */
-	/* correlation_id as sent: the raw JSON string text, no quotes
-	 * (36 bytes unless the client used escapes).  The Kafka key is
-	 * corr[] below, not this. */
+	/* correlation_id as sent, no quotes: always PROTO_UUID_LEN bytes
+	 * of hex digits and dashes (escapes are refused), any case. */
 	uint32_t corr_off;
 	uint8_t corr_len;
-	/* The Kafka key: correlation_id in canonical lower case, NUL. */
+	/* The Kafka key: the same in lower case, NUL-terminated. */
 	char corr[PROTO_UUID_LEN + 1];
 	uint16_t corr_member;                /* its index in member[] */
 	int32_t ts_off;                      /* client timestamp value text, or -1 */
@@ -117,7 +116,8 @@ struct proto_event {
  * default_type is used when the event has no "type" member (-1: required).
  * On success returns 0 and fills ev.  On failure returns -1 and writes one
  * line "field: reason" (or "json: reason at byte N") into err, which must
- * hold PROTO_ERR_MAX bytes.  Never reads past line[len]; line need not be
+ * hold PROTO_ERR_MAX bytes; ev->type is then the event's type when the
+ * failure came after the type was settled, else -1 (for counting).  Never reads past line[len]; line need not be
  * NUL-terminated and may contain any bytes.
  */
 int proto_event_parse(struct proto_event *ev, const char *line, size_t len,
