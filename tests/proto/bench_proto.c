@@ -79,6 +79,14 @@ static size_t step_id(long i)
 	return id[15];
 }
 
+static size_t step_timestamp(long i)
+{
+	char ts[PROTO_TIMESTAMP_LEN + 1];
+
+	proto_timestamp_format(1761215400123LL + i, ts);
+	return (size_t)ts[22];
+}
+
 static size_t step_cjson(long i)
 {
 	cJSON *j = cJSON_ParseWithLength(event_line, sizeof event_line - 1);
@@ -96,42 +104,52 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median over RUNS runs of n calls, in ns per call. */
-static double measure(step_fn f, long n, size_t *sink)
+static const struct {
+	const char *label;
+	step_fn fn;
+} steps[] = {
+	{ "proto_event_parse (validate)", step_parse },
+	{ "proto_event_id_new", step_id },
+	{ "proto_timestamp_format", step_timestamp },
+	{ "parse + event id + splice", step_all },
+	{ "cJSON_Parse + cJSON_Delete", step_cjson },
+};
+#define NSTEPS (sizeof steps / sizeof steps[0])
+
+/* ns per call of n calls of f. */
+static double time_step(step_fn f, long n, size_t *sink)
 {
-	double t[RUNS];
+	double t0 = now_ns();
 
-	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
-
-		for (long i = 0; i < n; i++)
-			*sink += f(i);
-		t[r] = (now_ns() - t0) / (double)n;
-	}
-	qsort(t, RUNS, sizeof t[0], cmp_double);
-	return t[RUNS / 2];
+	for (long i = 0; i < n; i++)
+		*sink += f(i);
+	return (now_ns() - t0) / (double)n;
 }
 
+/*
+ * RUNS rounds, each timing every step in turn, so that a burst of load on
+ * a shared machine hits all steps of a round alike; then the median of
+ * each step over the rounds.
+ */
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
+	double t[NSTEPS][RUNS];
 	size_t sink = 0;
-	double parse, all, id, cj;
 
 	if (n <= 0) {
 		fprintf(stderr, "usage: bench_proto [N]\n");
 		return 2;
 	}
-	parse = measure(step_parse, n, &sink);
-	id = measure(step_id, n, &sink);
-	all = measure(step_all, n, &sink);
-	cj = measure(step_cjson, n, &sink);
-	printf("event: %zu bytes, %ld events x %d runs, median ns/event\n",
+	for (int r = 0; r < RUNS; r++)
+		for (size_t k = 0; k < NSTEPS; k++)
+			t[k][r] = time_step(steps[k].fn, n, &sink);
+	printf("event: %zu bytes, %ld events x %d rounds, median ns/event\n",
 	       sizeof event_line - 1, n, RUNS);
-	printf("  proto_event_parse (validate)        %7.1f\n", parse);
-	printf("  proto_event_id_new                  %7.1f\n", id);
-	printf("  parse + event id + splice           %7.1f\n", all);
-	printf("  cJSON_Parse + cJSON_Delete          %7.1f\n", cj);
+	for (size_t k = 0; k < NSTEPS; k++) {
+		qsort(t[k], RUNS, sizeof t[k][0], cmp_double);
+		printf("  %-34s %7.1f\n", steps[k].label, t[k][RUNS / 2]);
+	}
 	printf("  (sink %zu)\n", sink % 10);
 	return 0;
 }
