@@ -9,7 +9,9 @@
  *   echo '{"type":"agent_action",...}' | proto-check --splice
  *
  * Options: --type NAME (the default type for lines without one),
- * --splice.  Exit status 0, or 2 on a usage or read error.
+ * --splice, --json (check each line is any one JSON value, with
+ * proto_json_check(), instead of an event).  Exit status 0, or 2 on a
+ * usage or read error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +22,19 @@
 struct opts {
 	int default_type;
 	int splice;
+	int json;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	o->default_type = -1;
 	o->splice = 0;
+	o->json = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--splice") == 0) {
 			o->splice = 1;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			o->json = 1;
 		} else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
 			i++;
 			o->default_type = proto_type_lookup(argv[i],
@@ -40,7 +46,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 		} else {
 			fprintf(stderr, "usage: proto-check [--type NAME] "
-				"[--splice] < lines\n");
+				"[--splice | --json] < lines\n");
 			return -1;
 		}
 	}
@@ -59,6 +65,13 @@ static void check_line(const struct opts *o, const char *line, size_t len,
 	uint8_t id[16];
 	size_t n;
 
+	if (o->json) {
+		if (proto_json_check(line, len, err) != 0)
+			printf("error: %s\n", err);
+		else
+			puts("ok");
+		return;
+	}
 	if (proto_event_parse(ev, line, len, o->default_type, err) != 0) {
 		printf("error: %s\n", err);
 		return;
