@@ -166,16 +166,19 @@ struct parse {
 	int8_t at[F_COUNT];          /* member index of each field, or -1 */
 };
 
+/* The type's name, or NULL when out of range. */
 const char *proto_type_name(int type)
 {
 	return type >= 0 && type < PROTO_TYPE_COUNT ? type_names[type] : NULL;
 }
 
+/* The type's default topic, or NULL when out of range. */
 const char *proto_type_topic(int type)
 {
 	return type >= 0 && type < PROTO_TYPE_COUNT ? type_topics[type] : NULL;
 }
 
+/* The type named s[0..len) by its name or its topic, or -1. */
 int proto_type_lookup(const char *s, size_t len)
 {
 	for (int t = 0; t < PROTO_TYPE_COUNT; t++) {
