@@ -12,7 +12,6 @@
  * date-time with upper-case T and Z, a year from 0001 to 9999, a real day
  * of the month, and no leap second (second 60).
  */
-
 #include "proto.h"
 
 #define MS_PER_DAY 86400000LL
