@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "crc32c.h"
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
@@ -116,9 +119,12 @@ static uint32_t crc32c_armv8(uint32_t crc, const unsigned char *p, size_t len)
 }
 #endif
 
-/* Build the tables and pick the implementation before main() runs, so
- * crc32c() needs no locking and no per-call check. */
-__attribute__((constructor))
+/* Build the tables and pick the implementation on first use (not in a
+ * constructor: every process linking proto, agentlogctl included, would
+ * pay 8 KiB of table writes and CPUID, which traps to the hypervisor on a
+ * VM, at start-up whether or not it ever computes a CRC).  Racing first
+ * calls from two threads both build identical tables and store the same
+ * pointer last. */
 static void crc32c_init(void)
 {
 	for (uint32_t n = 0; n < 256; n++) {
@@ -134,34 +140,50 @@ static void crc32c_init(void)
 			crc32c_table[k][n] = c;
 		}
 	}
-	crc32c_best = crc32c_slice8;
+	crc32c_fn best = crc32c_slice8;
 #if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("sse4.2")) {
-		crc32c_best = crc32c_sse42;
+	unsigned eax, ebx, ecx, edx;
+
+	/* <cpuid.h> rather than __builtin_cpu_supports(): the latter links
+	 * libgcc's CPU-model constructor, which runs CPUID at start-up. */
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSE4_2)) {
+		best = crc32c_sse42;
 		crc32c_best_name = "sse4.2";
 	}
 #elif defined(__aarch64__) && defined(__linux__)
 	if (getauxval(AT_HWCAP) & HWCAP_CRC32) {
-		crc32c_best = crc32c_armv8;
+		best = crc32c_armv8;
 		crc32c_best_name = "armv8";
 	}
 #endif
+	__atomic_store_n(&crc32c_best, best, __ATOMIC_RELEASE);
+}
+
+/* The implementation, initialised on first use. */
+static crc32c_fn crc32c_get(void)
+{
+	crc32c_fn f = __atomic_load_n(&crc32c_best, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(f == NULL, 0)) {
+		crc32c_init();
+		f = __atomic_load_n(&crc32c_best, __ATOMIC_ACQUIRE);
+	}
+	return f;
 }
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	if (__builtin_expect(crc32c_best == NULL, 0))
-		crc32c_init();     /* called from another constructor */
-	return ~crc32c_best(~crc, buf, len);
+	return ~crc32c_get()(~crc, buf, len);
 }
 
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
 {
+	(void)crc32c_get();     /* the tables */
 	return ~crc32c_slice8(~crc, buf, len);
 }
 
 const char *crc32c_impl(void)
 {
+	(void)crc32c_get();
 	return crc32c_best_name;
 }
