@@ -138,7 +138,7 @@ static char *send_typed(agentlog_t *h, const char *json, size_t *len)
 static int send_inbox(agentlog_t *h, const char *json, size_t len,
 		      int validated)
 {
-	char why[AGENTLOG_ERR_MAX], ierr[AGENTLOG_ERR_MAX], *typed;
+	char why[AGENTLOG_ERR_MAX], ierr[AGENTLOG_ERR_MAX];
 	int rc;
 
 	snprintf(why, sizeof(why), "%s", h->err);
@@ -148,10 +148,10 @@ static int send_inbox(agentlog_t *h, const char *json, size_t len,
 		return agentlog__fail(h, -ENOENT, "%s; no journal directory "
 				      "for the inbox (set AGENTLOG_JOURNAL_DIR)",
 				      why);
-	typed = send_typed(h, json, &len);
+	/* json already carries "type" (send_prepare spliced it in when the
+	 * default type was needed), so the record stands by itself. */
 	rc = agentlog__inbox_append(h, h->inbox_path, h->ev.type, h->ev.corr,
-				    strlen(h->ev.corr), typed ? typed : json, len);
-	free(typed);
+				    strlen(h->ev.corr), json, len);
 	if (rc < 0) {
 		snprintf(ierr, sizeof(ierr), "%s", h->err);
 		return agentlog__fail(h, rc, "%s; inbox: %s", why, ierr);
@@ -160,21 +160,42 @@ static int send_inbox(agentlog_t *h, const char *json, size_t len,
 	return AGENTLOG_INBOXED;
 }
 
+/*
+ * Frame and, when asked to (AGENTLOG_VALIDATE) or when a default type is
+ * set, validate.  An event relying on the default type gets "type"
+ * spliced in (*typed, malloc'd; the daemon has no notion of our default).
+ * Returns 0, or -EINVAL with the reason in h.
+ */
+static int send_prepare(agentlog_t *h, const char **json, size_t *len,
+			char **typed, int *validated)
+{
+	*typed = NULL;
+	*validated = 0;
+	if (send_frame(h, *json, len) < 0)
+		return -EINVAL;
+	if (!(h->flags & AGENTLOG_VALIDATE) && h->default_type < 0)
+		return 0;
+	if (send_validate(h, *json, *len) < 0)
+		return -EINVAL;
+	*validated = 1;
+	*typed = send_typed(h, *json, len);
+	if (*typed)
+		*json = *typed;
+	return 0;
+}
+
 int agentlog_send(agentlog_t *h, const char *json, size_t len)
 {
-	int validated = 0, rc;
+	int validated, rc;
+	char *typed;
 
-	if (send_frame(h, json, &len) < 0)
+	if (send_prepare(h, &json, &len, &typed, &validated) < 0)
 		return -EINVAL;
-	if (h->flags & AGENTLOG_VALIDATE) {
-		if (send_validate(h, json, len) < 0)
-			return -EINVAL;
-		validated = 1;
-	}
 	rc = send_line(h, json, len);
-	if (rc == 0 || (h->flags & AGENTLOG_NO_INBOX))
-		return rc;
-	return send_inbox(h, json, len, validated);
+	if (rc != 0 && !(h->flags & AGENTLOG_NO_INBOX))
+		rc = send_inbox(h, json, len, validated);
+	free(typed);
+	return rc;
 }
 
 /*
@@ -258,22 +279,17 @@ static int send_ack_write(agentlog_t *h, const char *json, size_t len,
 	return rc;
 }
 
-int agentlog_send_wait(agentlog_t *h, const char *json, size_t len,
-		       char event_id[AGENTLOG_UUID_LEN + 1])
+/* The acknowledged exchange for one prepared line. */
+static int send_wait_line(agentlog_t *h, const char *json, size_t len,
+			  int validated, char *event_id)
 {
-	int64_t deadline;
+	int64_t deadline = agentlog__now_mono_ms() + h->timeout_ms;
 	int fresh, rc;
 
-	if (send_frame(h, json, &len) < 0)
-		return -EINVAL;
-	if ((h->flags & AGENTLOG_VALIDATE) && send_validate(h, json, len) < 0)
-		return -EINVAL;
-	deadline = agentlog__now_mono_ms() + h->timeout_ms;
 	rc = send_ack_write(h, json, len, deadline, &fresh);
 	if (rc < 0 && fresh && h->ack_fd < 0 && send_unreachable(rc) &&
 	    !(h->flags & AGENTLOG_NO_INBOX))
-		return send_inbox(h, json, len,
-				  !!(h->flags & AGENTLOG_VALIDATE));
+		return send_inbox(h, json, len, validated);
 	if (rc < 0)
 		return rc;
 	if (fresh && (rc = send_reply(h, deadline, NULL)) < 0)
@@ -283,6 +299,19 @@ int agentlog_send_wait(agentlog_t *h, const char *json, size_t len,
 		return rc;
 fail:
 	send_ack_reset(h);
+	return rc;
+}
+
+int agentlog_send_wait(agentlog_t *h, const char *json, size_t len,
+		       char event_id[AGENTLOG_UUID_LEN + 1])
+{
+	int validated, rc;
+	char *typed;
+
+	if (send_prepare(h, &json, &len, &typed, &validated) < 0)
+		return -EINVAL;
+	rc = send_wait_line(h, json, len, validated, event_id);
+	free(typed);
 	return rc;
 }
 

@@ -261,10 +261,10 @@ class CtlRejectTest(unittest.TestCase):
     """--wait: the daemon's own refusal (here its line limit) exits 1."""
 
     def test_wait_rejected_exits_1(self):
-        d = Daemon(args=["--max-line-bytes", "300"])
+        d = Daemon(args=["--max-line-bytes", "1024"])
         self.addCleanup(d.cleanup)
         env = env_for(d)
-        ev = make_event("agent_action", reasoning="x" * 400)
+        ev = make_event("agent_action", reasoning="x" * 1500)
         p = ctl(["send", "--wait", json.dumps(ev)], env)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertEqual(p.stdout, "")

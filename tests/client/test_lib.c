@@ -213,6 +213,35 @@ static void test_inbox_default_type(const char *dir)
 	free(buf);
 }
 
+/* Over the socket too: the daemon knows nothing of our default type. */
+static void test_default_type_on_the_wire(const char *dir)
+{
+	static const char ev[] = "{\"correlation_id\":\"" CORR "\","
+		"\"agent_name\":\"a\",\"action_type\":\"error\",\"action_name\":\"n\"}";
+	static const char typed[] = "{\"type\":\"agent_action\",\"type\":1}";
+	char sock[256], want[512];
+	struct agentlog_opts o;
+	struct tu_listener l;
+	agentlog_t *h;
+	int n;
+
+	snprintf(sock, sizeof(sock), "%s/typed.sock", dir);
+	tu_listen(&l, sock, 1);
+	agentlog_opts_init(&o);
+	o.socket_path = sock;
+	o.journal_dir = dir;
+	o.default_type = "agent_action";
+	CHECK(agentlog_open(&h, &o) == 0);
+	CHECK_INT(agentlog_send(h, ev, sizeof(ev) - 1), 0);
+	/* an event with its own type is left alone (here: invalid, refused) */
+	CHECK_INT(agentlog_send(h, typed, sizeof(typed) - 1), -EINVAL);
+	n = snprintf(want, sizeof(want), "{\"type\":\"agent_action\",%s\n", ev + 1);
+	CHECK_INT(tu_wait_bytes(&l, (size_t)n, 5000), n);
+	CHECK(memcmp(l.data, want, (size_t)n) == 0);
+	agentlog_close(h);
+	tu_unlisten(&l);
+}
+
 int main(void)
 {
 	const char *dir = tu_tmpdir();
@@ -222,6 +251,7 @@ int main(void)
 	test_timeout(dir);
 	test_inbox(dir);
 	test_inbox_default_type(dir);
+	test_default_type_on_the_wire(dir);
 	printf("ok\n");
 	return 0;
 }
