@@ -1,0 +1,306 @@
+/*
+ * loop.c: poll, batch, store, commit (see loop.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+
+/* How often an idle writer checks that the database is still there. */
+#define LOOP_PING_MS 1000
+/* A retry streak logs once at its start, then this often. */
+#define LOOP_LOG_EVERY_MS 30000
+
+volatile sig_atomic_t loop_stop;
+
+void loop_init(struct loop *l, const struct config *cfg, struct metrics *m,
+	       struct db *db, struct dlq *dlq)
+{
+	memset(l, 0, sizeof(*l));
+	l->cfg = cfg;
+	l->m = m;
+	l->db = db;
+	l->dlq = dlq;
+	l->b = batch_new(cfg);
+	l->stored = rd_kafka_topic_partition_list_new(8);
+	l->db_up = 1;
+}
+
+static void loop_drop_pending(struct loop *l)
+{
+	for (int i = 0; i < l->npending; i++)
+		rd_kafka_message_destroy(l->pending[i]);
+	l->npending = 0;
+}
+
+void loop_free(struct loop *l)
+{
+	loop_drop_pending(l);
+	free(l->pending);
+	batch_free(l->b);
+	rd_kafka_topic_partition_list_destroy(l->stored);
+}
+
+/* The database's health, logged when it changes. */
+static void loop_db_health(struct loop *l, int up)
+{
+	metrics_set_db(l->m, up, up ? NULL : db_error(l->db));
+	if (up != l->db_up) {
+		if (up)
+			log_info("database: reachable again");
+		else
+			log_warn("database: unreachable: %s", db_error(l->db));
+	}
+	l->db_up = up;
+	l->last_db_ms = batch_now_ms();
+}
+
+/* Remember the batch's offsets as done (committed again on a revoke and
+ * at the end, synchronously). */
+static void loop_remember(struct loop *l)
+{
+	const rd_kafka_topic_partition_list_t *o = l->b->offsets;
+
+	for (int i = 0; i < o->cnt; i++) {
+		rd_kafka_topic_partition_t *p;
+		p = rd_kafka_topic_partition_list_find(l->stored,
+				o->elems[i].topic, o->elems[i].partition);
+		if (!p)
+			p = rd_kafka_topic_partition_list_add(l->stored,
+				o->elems[i].topic, o->elems[i].partition);
+		p->offset = o->elems[i].offset;
+	}
+}
+
+/*
+ * One attempt at the stages not yet done.  0 when the batch is stored and
+ * its offsets committed (async); -1 with err on a transient failure.
+ */
+static int loop_flush_once(struct loop *l, char *err, size_t errlen)
+{
+	struct batch *b = l->b;
+
+	if (!b->db_done) {
+		if (db_write(l->db, b) != DB_OK) {
+			loop_db_health(l, 0);
+			snprintf(err, errlen, "database: %s", db_error(l->db));
+			return -1;
+		}
+		b->db_done = 1;
+		loop_db_health(l, 1);
+	}
+	if (b->ndead > 0 && dlq_send(l->dlq, b, err, errlen) < 0)
+		return -1;
+	/* A failed commit loses nothing: the rows are stored, the next
+	 * commit covers these offsets, a redelivery is a no-op. */
+	kafka_commit(l->k, b->offsets, 0);
+	loop_remember(l);
+	return 0;
+}
+
+/* A retry streak: log its start, then every LOOP_LOG_EVERY_MS. */
+static void loop_failing(struct loop *l, const char *err)
+{
+	int64_t now = batch_now_ms();
+
+	if (!l->failing_since) {
+		l->failing_since = l->failing_logged = now;
+		log_warn("batch of %d not stored yet, retrying: %s", l->b->n,
+			 err);
+	} else if (now - l->failing_logged >= LOOP_LOG_EVERY_MS) {
+		l->failing_logged = now;
+		log_warn("batch of %d still not stored after %lld s: %s",
+			 l->b->n, (long long)(now - l->failing_since) / 1000,
+			 err);
+	}
+}
+
+static void loop_message(struct loop *l, rd_kafka_message_t *rkm);
+
+/* Wait ms while serving the consumer (rebalances, statistics). */
+static void loop_wait(struct loop *l, int ms)
+{
+	int64_t end = batch_now_ms() + ms;
+	int64_t left;
+
+	while (!loop_stop && !l->dropped &&
+	       (left = end - batch_now_ms()) > 0) {
+		rd_kafka_message_t *rkm = kafka_poll(l->k,
+						     left > 100 ? 100 : (int)left);
+		if (rkm)
+			loop_message(l, rkm);
+	}
+}
+
+/* Log what happened to a batch and account for it. */
+static void loop_done(struct loop *l, int stored, int64_t ms)
+{
+	struct batch *b = l->b;
+
+	if (stored) {
+		metrics_batch(l->m, (uint64_t)b->n, b->inserted,
+			      (uint64_t)b->ndead, (double)ms);
+		if (l->failing_since)
+			log_info("batch of %d stored after %.1f s of retries",
+				 b->n, (double)(batch_now_ms() -
+						l->failing_since) / 1000);
+		l->failing_since = 0;
+		log_debug("batch: %d events, %llu inserted, %d dead letters, "
+			  "%lld ms", b->n, (unsigned long long)b->inserted,
+			  b->ndead, (long long)ms);
+	} else if (b->n) {
+		log_warn("batch of %d rolled back, not committed: it will be "
+			 "consumed again", b->n);
+	}
+	batch_clear(b);
+}
+
+/* Store the batch, retrying transient failures (see loop.h). */
+static void loop_flush(struct loop *l)
+{
+	int backoff = 100, stored = 0;
+	int64_t t0 = 0;
+	char err[768];
+
+	l->flushing = 1;
+	l->dropped = 0;
+	for (;;) {
+		t0 = batch_now_ms();
+		if (loop_flush_once(l, err, sizeof(err)) == 0) {
+			stored = 1;
+			break;
+		}
+		loop_failing(l, err);
+		if (loop_stop)
+			break;
+		kafka_pause(l->k);
+		loop_wait(l, backoff);
+		if (l->dropped || loop_stop)
+			break;
+		backoff = backoff * 2 > l->cfg->retry_max_ms ?
+			  l->cfg->retry_max_ms : backoff * 2;
+	}
+	l->flushing = 0;
+	kafka_resume(l->k);
+	loop_done(l, stored, batch_now_ms() - t0);
+	for (int i = 0; i < l->npending; i++)
+		batch_add(l->b, l->pending[i]);
+	l->npending = 0;
+}
+
+/* A consumed message or a consumer error. */
+static void loop_message(struct loop *l, rd_kafka_message_t *rkm)
+{
+	if (rkm->err) {
+		if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			log_warn("kafka: consume: %s",
+				 rd_kafka_message_errstr(rkm));
+		rd_kafka_message_destroy(rkm);
+		return;
+	}
+	if (!l->flushing) {
+		batch_add(l->b, rkm);
+		return;
+	}
+	/* Paused partitions deliver nothing; this is only in case. */
+	if (l->npending == l->cappending) {
+		l->cappending = l->cappending ? 2 * l->cappending : 16;
+		l->pending = realloc(l->pending, sizeof(*l->pending) *
+				     (size_t)l->cappending);
+		if (!l->pending)
+			abort();
+	}
+	l->pending[l->npending++] = rkm;
+}
+
+void loop_revoke(void *arg)
+{
+	struct loop *l = arg;
+	char err[768];
+	int64_t t0;
+	int stored;
+
+	if (l->flushing) {
+		/* Inside a retry: drop the batch; it is consumed again from
+		 * the committed offsets after the rebalance. */
+		l->dropped = 1;
+		loop_drop_pending(l);
+		return;
+	}
+	if (l->b->n) {
+		t0 = batch_now_ms();
+		stored = loop_flush_once(l, err, sizeof(err)) == 0;
+		if (!stored)
+			log_warn("rebalance: batch not stored: %s", err);
+		loop_done(l, stored, batch_now_ms() - t0);
+	}
+	kafka_commit(l->k, l->stored, 1);
+	rd_kafka_topic_partition_list_destroy(l->stored);
+	l->stored = rd_kafka_topic_partition_list_new(8);
+}
+
+/* An idle writer still notices the database going away (for /health). */
+static void loop_idle(struct loop *l)
+{
+	if (batch_now_ms() - l->last_db_ms < LOOP_PING_MS)
+		return;
+	loop_db_health(l, db_ping(l->db) == DB_OK);
+}
+
+/* The batch is due: full, or its first message batch_ms old. */
+static int loop_due(const struct loop *l)
+{
+	const struct batch *b = l->b;
+
+	return b->n > 0 && (b->n >= l->cfg->batch_size ||
+			    batch_now_ms() - b->first_ms >= l->cfg->batch_ms);
+}
+
+/* The poll timeout: up to the batch's deadline, at most 100 ms. */
+static int loop_timeout(const struct loop *l)
+{
+	int64_t left;
+
+	if (l->b->n == 0)
+		return 100;
+	left = l->b->first_ms + l->cfg->batch_ms - batch_now_ms();
+	return left < 0 ? 0 : left > 100 ? 100 : (int)left;
+}
+
+/* Stopping: one attempt at the batch, a final commit, leave the group. */
+static void loop_finish(struct loop *l)
+{
+	char err[768];
+	int64_t t0 = batch_now_ms();
+	int stored = 0;
+
+	metrics_set_state(l->m, "stopping");
+	if (l->b->n) {
+		stored = loop_flush_once(l, err, sizeof(err)) == 0;
+		if (!stored)
+			log_warn("stopping: %s", err);
+	}
+	loop_done(l, stored, batch_now_ms() - t0);
+	kafka_commit(l->k, l->stored, 1);
+	kafka_close(l->k);
+	l->k = NULL;
+}
+
+int loop_run(struct loop *l)
+{
+	metrics_set_state(l->m, "running");
+	log_info("consuming as group %s", l->cfg->group);
+	while (!loop_stop) {
+		rd_kafka_message_t *rkm = kafka_poll(l->k, loop_timeout(l));
+		if (rkm)
+			loop_message(l, rkm);
+		if (loop_due(l))
+			loop_flush(l);
+		else if (l->b->n == 0)
+			loop_idle(l);
+	}
+	loop_finish(l);
+	return 0;
+}

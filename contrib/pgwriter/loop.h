@@ -1,0 +1,62 @@
+/*
+ * loop.h: the consume loop.
+ *
+ * Messages are collected into a batch until it holds batch_size events or
+ * its first is batch_ms old; then the batch is stored:
+ *   1. its rows, in one transaction (db_write);
+ *   2. its dead letters, acknowledged by the DLQ topic (dlq_send);
+ *   3. its offsets, committed (only now: at-least-once from Kafka plus
+ *      idempotent inserts is each event stored exactly once).
+ * A transient failure in 1 or 2 pauses the assignment and retries the
+ * same stage with exponential backoff (100 ms up to retry_max_ms) for as
+ * long as it takes; nothing is dead-lettered for it and nothing skipped.
+ *
+ * Stopping (loop_stop set by SIGTERM/SIGINT): the current batch gets one
+ * attempt; if it fails it is rolled back and left uncommitted (consumed
+ * again after a restart).  Then offsets are committed and the group left.
+ */
+#ifndef PGW_LOOP_H
+#define PGW_LOOP_H
+
+#include <signal.h>
+
+#include "batch.h"
+#include "config.h"
+#include "db.h"
+#include "dlq.h"
+#include "kafka.h"
+#include "metrics.h"
+
+extern volatile sig_atomic_t loop_stop;
+
+struct loop {
+	const struct config *cfg;
+	struct metrics *m;
+	struct db *db;
+	struct dlq *dlq;
+	struct kafka *k;
+	struct batch *b;
+	rd_kafka_topic_partition_list_t *stored; /* done since the last revoke */
+	rd_kafka_message_t **pending;   /* arrived while a batch was retried */
+	int npending;
+	int cappending;
+	int flushing;
+	int dropped;                    /* a revoke dropped the batch */
+	int db_up;
+	int64_t last_db_ms;             /* last database round trip */
+	int64_t failing_since;          /* 0 when the last batch was stored */
+	int64_t failing_logged;
+};
+
+/* Set up l around its parts (k is set by the caller after kafka_new(),
+ * which takes loop_revoke and l as its revoke callback). */
+void loop_init(struct loop *l, const struct config *cfg, struct metrics *m,
+	       struct db *db, struct dlq *dlq);
+/* Called by the consumer before its assignment is revoked. */
+void loop_revoke(void *arg);
+/* Consume until loop_stop; then finish (see above) and close the
+ * consumer.  Returns 0. */
+int loop_run(struct loop *l);
+void loop_free(struct loop *l);
+
+#endif
