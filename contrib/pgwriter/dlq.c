@@ -42,7 +42,10 @@ static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 struct dlq *dlq_new(const struct config *cfg, struct metrics *m, char *err,
 		    size_t errlen)
 {
-	rd_kafka_conf_t *conf = kafka_conf_new(cfg, err, errlen);
+	static const char *const defaults[][2] = {
+		{ "linger.ms", "5" },
+	};
+	rd_kafka_conf_t *conf = kafka_conf_new(cfg, defaults, 1, err, errlen);
 	struct dlq *d;
 	char tmo[16];
 
@@ -54,9 +57,10 @@ struct dlq *dlq_new(const struct config *cfg, struct metrics *m, char *err,
 	d->cfg = cfg;
 	d->m = m;
 	snprintf(tmo, sizeof(tmo), "%d", DLQ_TIMEOUT_MS);
+	/* Dead letters are acknowledged by every replica before the batch's
+	 * offsets move; a delivery fails within DLQ_TIMEOUT_MS. */
 	if (kafka_conf_set(conf, "acks", "all", err, errlen) < 0 ||
-	    kafka_conf_set(conf, "message.timeout.ms", tmo, err, errlen) < 0 ||
-	    kafka_conf_set(conf, "linger.ms", "5", err, errlen) < 0)
+	    kafka_conf_set(conf, "message.timeout.ms", tmo, err, errlen) < 0)
 		goto fail;
 	rd_kafka_conf_set_dr_msg_cb(conf, dlq_delivered);
 	rd_kafka_conf_set_opaque(conf, d);

@@ -148,9 +148,9 @@ struct http *http_start(const char *addr, struct metrics *m)
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handle, h,
+				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http: MHD_start_daemon(%s) failed (address in use?)",

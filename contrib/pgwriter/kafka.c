@@ -120,6 +120,33 @@ static int kafka_stats_up(const cJSON *brokers, int *known)
 	return up;
 }
 
+/* An integer member of a statistics object, or -1. */
+static int64_t kafka_stat(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}
+
+/*
+ * The lag of a partition: messages between what the group committed
+ * (or, before any commit, the log's start) and the end of the log
+ * (its last stable offset).  -1 while either end is unknown.
+ */
+static int64_t kafka_partition_lag(const cJSON *p)
+{
+	int64_t end = kafka_stat(p, "ls_offset");
+	int64_t from = kafka_stat(p, "committed_offset");
+
+	if (end < 0)
+		end = kafka_stat(p, "hi_offset");
+	if (from < 0)
+		from = kafka_stat(p, "lo_offset");
+	if (end < 0 || from < 0)
+		return -1;
+	return end > from ? end - from : 0;
+}
+
 /* The lag of every partition assigned to us. */
 static int kafka_stats_lag(const cJSON *topics, struct metrics_lag *lag)
 {
@@ -130,18 +157,15 @@ static int kafka_stats_lag(const cJSON *topics, struct metrics_lag *lag)
 		const cJSON *parts = cJSON_GetObjectItemCaseSensitive(t,
 								      "partitions");
 		cJSON_ArrayForEach(p, parts) {
-			const cJSON *id, *desired, *cl;
-			id = cJSON_GetObjectItemCaseSensitive(p, "partition");
-			desired = cJSON_GetObjectItemCaseSensitive(p, "desired");
-			cl = cJSON_GetObjectItemCaseSensitive(p, "consumer_lag");
-			if (!cJSON_IsNumber(id) || id->valueint < 0 ||
-			    !cJSON_IsTrue(desired) || n == KAFKA_MAX_LAG)
+			int64_t id = kafka_stat(p, "partition");
+			if (id < 0 || n == KAFKA_MAX_LAG ||
+			    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						p, "desired")))
 				continue;
 			snprintf(lag[n].topic, sizeof(lag[n].topic), "%s",
 				 t->string);
-			lag[n].partition = id->valueint;
-			lag[n].lag = cJSON_IsNumber(cl) ?
-				(int64_t)cl->valuedouble : -1;
+			lag[n].partition = (int32_t)id;
+			lag[n].lag = kafka_partition_lag(p);
 			n++;
 		}
 	}
@@ -230,8 +254,9 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
 	return 0;
 }
 
-rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, char *err,
-				size_t errlen)
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg,
+				const char *const (*defaults)[2], int ndefaults,
+				char *err, size_t errlen)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char name[256];
@@ -241,6 +266,10 @@ rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, char *err,
 	    kafka_conf_set(conf, "client.id", "agentlog-pgwriter", err,
 			   errlen) < 0)
 		goto fail;
+	for (int i = 0; i < ndefaults; i++)
+		if (kafka_conf_set(conf, defaults[i][0], defaults[i][1], err,
+				   errlen) < 0)
+			goto fail;
 	for (int i = 0; i < cfg->nkprops; i++) {
 		const char *eq = strchr(cfg->kprops[i], '=');
 		size_t n = (size_t)(eq - cfg->kprops[i]);
@@ -258,7 +287,15 @@ fail:
 	return NULL;
 }
 
-/* The consumer's own settings, the writer's contract (see kafka.h). */
+/* Defaults a -X may override: a new group starts from the earliest
+ * offset (a database writer never skips history); short fetch waits keep
+ * publish-to-row latency low. */
+static const char *const kafka_consumer_defaults[][2] = {
+	{ "auto.offset.reset", "earliest" },
+	{ "fetch.wait.max.ms", "100" },
+};
+
+/* The writer's contract (see kafka.h): set after -X, not overridable. */
 static int kafka_consumer_conf(rd_kafka_conf_t *conf,
 			       const struct config *cfg, char *err,
 			       size_t errlen)
@@ -273,22 +310,10 @@ static int kafka_consumer_conf(rd_kafka_conf_t *conf,
 
 	if (kafka_conf_set(conf, "group.id", cfg->group, err, errlen) < 0)
 		return -1;
-	/* Defaults a -X may override: set only when not given. */
-	if (rd_kafka_conf_get(conf, "auto.offset.reset", strategy, &n) ==
-	    RD_KAFKA_CONF_OK && strcmp(strategy, "largest") == 0 &&
-	    kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
-			   errlen) < 0)
-		return -1;
-	n = sizeof(strategy);
-	if (rd_kafka_conf_get(conf, "fetch.wait.max.ms", strategy, &n) ==
-	    RD_KAFKA_CONF_OK && strcmp(strategy, "500") == 0 &&
-	    kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, errlen) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (kafka_conf_set(conf, fixed[i][0], fixed[i][1], err,
 				   errlen) < 0)
 			return -1;
-	n = sizeof(strategy);
 	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", strategy,
 			      &n) == RD_KAFKA_CONF_OK &&
 	    strstr(strategy, "cooperative")) {
@@ -324,7 +349,9 @@ struct kafka *kafka_new(const struct config *cfg, struct metrics *m,
 			kafka_revoke_fn *revoke, void *arg, char *err,
 			size_t errlen)
 {
-	rd_kafka_conf_t *conf = kafka_conf_new(cfg, err, errlen);
+	rd_kafka_conf_t *conf = kafka_conf_new(cfg, kafka_consumer_defaults,
+		(int)(sizeof(kafka_consumer_defaults) /
+		      sizeof(kafka_consumer_defaults[0])), err, errlen);
 	struct kafka *k;
 
 	if (!conf)

@@ -28,12 +28,14 @@ struct kafka;
 typedef void kafka_revoke_fn(void *arg);
 
 /*
- * A configuration with the brokers, client id, -X properties and logging
- * set; shared by the consumer and the dead-letter producer.  NULL with
- * err on a bad property.
+ * A configuration with the brokers, client id, the given defaults, then
+ * the -X properties (which may override them) and logging set; shared by
+ * the consumer and the dead-letter producer.  NULL with err on a bad
+ * property.
  */
-rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, char *err,
-				size_t errlen);
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg,
+				const char *const (*defaults)[2], int ndefaults,
+				char *err, size_t errlen);
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
 		   const char *value, char *err, size_t errlen);
 

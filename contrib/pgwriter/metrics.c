@@ -241,7 +241,7 @@ static void metrics_prom1(struct metrics_str *b, const char *name,
 {
 	metrics_printf(b, "# HELP agentlog_pgwriter_%s %s\n"
 		       "# TYPE agentlog_pgwriter_%s %s\n"
-		       "agentlog_pgwriter_%s %.17g\n",
+		       "agentlog_pgwriter_%s %.15g\n",
 		       name, help, name, type, name, v);
 }
 

@@ -15,7 +15,7 @@ struct metrics;
 
 /* The per-partition lag figures, replaced whole by metrics_set_lag(). */
 struct metrics_lag {
-	char topic[128];
+	char topic[256];        /* Kafka allows 249 bytes */
 	int32_t partition;
 	int64_t lag;          /* -1: not known yet */
 };
