@@ -184,6 +184,28 @@ static int batch_envelope(const rd_kafka_message_t *rkm, cJSON *ev,
 	return 0;
 }
 
+/*
+ * Does the JSON text hold the escape \u0000?  cJSON would cut the string
+ * there (silently storing less than was sent) and PostgreSQL can hold NUL
+ * in neither text nor jsonb: such an event can never be stored.  An
+ * escape is a backslash preceded by an even number of backslashes.
+ */
+static int batch_has_nul_escape(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		size_t run = 0;
+		while (p + run < end && p[run] == '\\')
+			run++;
+		if (run % 2 == 1 && end - (p + run) >= 5 &&
+		    memcmp(p + run, "u0000", 5) == 0)
+			return 1;
+		p += run;
+	}
+	return 0;
+}
+
 /* Parse, validate and map message i; on failure it becomes dead. */
 static void batch_map(struct batch *b, int i)
 {
@@ -195,6 +217,11 @@ static void batch_map(struct batch *b, int i)
 
 	if (!rkm->payload || rkm->len == 0) {
 		batch_kill(b, i, "json: empty message");
+		return;
+	}
+	if (batch_has_nul_escape(rkm->payload, rkm->len)) {
+		batch_kill(b, i, "json: \\u0000 (NUL) cannot be stored in "
+			   "PostgreSQL");
 		return;
 	}
 	ev = cJSON_ParseWithLength(rkm->payload, rkm->len);

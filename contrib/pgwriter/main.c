@@ -148,8 +148,15 @@ int main(int argc, char **argv)
 		rc = loop_stop ? 0 : 1;
 		goto out;
 	}
-	rc = cfg.migrate_only ? 0 : main_consume(&cfg, db, m);
-	log_info("stopped");
+	if (cfg.migrate_only) {
+		rc = 0;
+	} else {
+		char *final;
+		rc = main_consume(&cfg, db, m);
+		final = metrics_json(m);
+		log_info("stopped: %s", final ? final : "");
+		free(final);
+	}
 out:
 	http_stop(http);
 	db_free(db);

@@ -114,7 +114,7 @@ def publish(producer, ev, value=None, topic=None):
     headers = {"type": etype, "schema_version": "1"}
     if "event_id" in ev:
         headers["event_id"] = ev["event_id"]
-    producer.send(topic or TOPIC[etype],
+    producer.send(topic or TOPIC.get(etype, "agent-actions"),
                   json.dumps(ev) if value is None else value,
                   key=str(ev.get("correlation_id", "")).lower(),
                   headers=headers)
@@ -130,16 +130,20 @@ class Writer:
     port (read back from its log)."""
 
     def __init__(self, bootstrap, dsn, group=None, args=(), env=None,
-                 http=True, wait_http=True):
+                 base_env=None, http=True, wait_http=True):
+        """bootstrap / dsn None: leave them to the environment."""
         self.dir = tempfile.mkdtemp(prefix="agentlog-pgw-")
         self.logpath = os.path.join(self.dir, "pgwriter.log")
-        self.argv = [binary("agentlog-pgwriter"), "--brokers", bootstrap,
-                     "--dsn", dsn, "--retry-max-ms", "500",
+        self.argv = [binary("agentlog-pgwriter"), "--retry-max-ms", "500",
                      "--http-listen", "127.0.0.1:0" if http else "off",
                      "--group", group or "pgw-test-%s" % uuid.uuid4().hex[:8],
                      "-X", "session.timeout.ms=6000",
                      "-X", "heartbeat.interval.ms=500"] + list(args)
-        self.env = dict(os.environ)
+        if bootstrap is not None:
+            self.argv += ["--brokers", bootstrap]
+        if dsn is not None:
+            self.argv += ["--dsn", dsn]
+        self.env = dict(os.environ if base_env is None else base_env)
         self.env.update(env or {})
         self.port = None
         self.start(wait_http=wait_http and http)
@@ -217,6 +221,9 @@ class Writer:
     def close(self):
         try:
             self.stop()
+            if os.environ.get("PGW_SHOW_LOG"):
+                import sys
+                sys.stderr.write(self.log())
         finally:
             import shutil
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -203,6 +203,25 @@ class Store(Setup):
         self.assertEqual([t[4] for t in trace], [e["event_id"] for e in events])
         self.assertEqual(trace[4][3], "Read 4")
 
+    def test_text_round_trips_exactly(self):
+        """Quotes, backslashes, tabs, newlines, SQL and non-ASCII text
+        arrive unchanged (COPY escaping; nothing is spliced into SQL)."""
+        corr = str(uuid.uuid4())
+        nasty = ("it's \"quoted\" \\N \\ back\\slash\ttab\nnew\rline "
+                 "'); DROP TABLE agent_actions; -- caf\u00e9 \u2603 \U0001f600")
+        ev = event("agent_action", corr, action_name=nasty,
+                   action_details={"sql": nasty, "k\t": [nasty]})
+        r = event("routing_decision", corr, user_request=nasty,
+                  context={"note": nasty})
+        self.send([ev, r])
+        self.wait_rows(2, "correlation_id = '%s'" % corr)
+        row = row_json(self.pg, "agent_actions", ev["event_id"])
+        self.assertEqual(row["action_name"], nasty)
+        self.assertEqual(row["action_details"], ev["action_details"])
+        row = row_json(self.pg, "agent_routing_decisions", r["event_id"])
+        self.assertEqual(row["user_request"], nasty)
+        self.assertEqual(row["context"]["note"], nasty)
+
     def test_producer_without_envelope(self):
         """Records from another producer (the seed's Python skills): no
         event_id, no timestamp, no type member.  The writer takes the type
