@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Benchmark agentlog-pgwriter into a real PostgreSQL (not a ctest test;
+test_pgwriter_bench_smoke.py runs it tiny).
+
+    AGENTLOG_BUILD=build PYTHONPATH=tests/lib \\
+        python3 tests/pgwriter/bench_pgwriter.py [--events N] [--json]
+
+Measures, on one PostgreSQL (fsync on, synchronous_commit on) and the
+Kafka test broker (4 partitions per topic):
+  1. throughput: N events shaped like agentlogd's, already in Kafka, into
+     PostgreSQL by the writer at --batch-size 100 and 1000 (events/s from
+     the first row stored to the last);
+  2. the ceiling: the same rows, exported from those tables to files, loaded
+     back with a plain COPY per table into fresh tables (no Kafka);
+  3. latency: events published at a steady rate, writer at its defaults
+     (batch 100 or 1 s); publish-to-visible per row = the commit time of
+     the row's transaction (track_commit_timestamp) minus its created_at
+     (the publish time); p50 / p99 / max;
+  4. keeping up: the writer consuming while the producer publishes N events
+     as fast as it can; the highest total consumer lag seen and the time
+     from the last publish to the last row stored.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from broker import Broker                                   # noqa: E402
+from harness import TABLES, Writer, wait_until              # noqa: E402
+from pg import Postgres                                     # noqa: E402
+
+
+def tool(name):
+    return os.path.join(os.environ["AGENTLOG_BUILD"], "tests", "pgwriter",
+                        name)
+
+
+def produce(bootstrap, count, rate=None):
+    argv = [tool("pgw-bench-produce"), "--brokers", bootstrap,
+            "--count", str(count)]
+    if rate:
+        argv += ["--rate", str(rate)]
+    out = subprocess.run(argv, stdout=subprocess.PIPE, check=True,
+                         text=True).stdout
+    return json.loads(out)
+
+
+def produce_async(bootstrap, count):
+    return subprocess.Popen([tool("pgw-bench-produce"), "--brokers",
+                             bootstrap, "--count", str(count)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+class Bench:
+    def __init__(self, events, partitions=4):
+        self.events = events
+        self.pg = Postgres(settings={
+            "fsync": "on", "full_page_writes": "on",
+            "synchronous_commit": "on", "track_commit_timestamp": "on",
+            "shared_buffers": "256MB", "max_wal_size": "4GB",
+            "checkpoint_timeout": "30min"})
+        self.broker = Broker(brokers=1, partitions=partitions)
+        self.n = 0
+        self.in_kafka = 0
+        self.results = {"events": events}
+
+    def close(self):
+        self.broker.stop()
+        self.pg.close()
+
+    def database(self):
+        self.n += 1
+        name = "bench%d" % self.n
+        self.pg.createdb(name)
+        return name
+
+    def writer(self, db, *args):
+        w = Writer(self.broker.bootstrap, self.pg.dsn(dbname=db), args=args)
+        w.wait_healthy(60)
+        wait_until(lambda: w.metrics()["consumer_lag"], 60,
+                   what="partitions assigned")
+        return w
+
+    def rows(self, db):
+        return sum(int(self.pg.psql("SELECT count(*) FROM %s" % t,
+                                    dbname=db)) for t in TABLES)
+
+    def throughput(self, batch):
+        """Events/s of the writer at this batch size, all already in Kafka:
+        from the start of its first transaction to the commit of its last
+        (the database's own clocks: inserted_at is the transaction's start,
+        pg_xact_commit_timestamp its commit)."""
+        db = self.database()
+        w = self.writer(db, "--batch-size", str(batch))
+        try:
+            wait_until(lambda: w.metrics()["messages_inserted"] >=
+                       self.events, 600, interval=0.05, what="all rows")
+            m = w.metrics()
+        finally:
+            w.close()
+        assert self.rows(db) == self.events, "rows != events"
+        span = float(self.pg.psql(
+            "SELECT extract(epoch FROM max(c) - min(s)) FROM (%s) x" %
+            " UNION ALL ".join(
+                "SELECT inserted_at AS s, pg_xact_commit_timestamp(xmin) AS c"
+                " FROM %s" % t for t in TABLES), dbname=db))
+        return db, {"batch": batch,
+                    "events_per_s": round(self.events / span),
+                    "avg_batch_ms": m["avg_batch_processing_ms"]}
+
+    def columns(self, db, table):
+        return self.pg.psql(
+            "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) "
+            "FROM information_schema.columns WHERE table_name = '%s' AND "
+            "column_name NOT IN ('id', 'inserted_at')" % table, dbname=db)
+
+    def ceiling(self, src):
+        """A plain COPY of the same rows from files into fresh tables."""
+        tmp = tempfile.mkdtemp(prefix="agentlog-pgw-bench-")
+        os.chmod(tmp, 0o755)
+        script = []
+        for t in TABLES:
+            cols = self.columns(src, t)
+            path = os.path.join(tmp, t + ".copy")
+            self.pg.psql("\\copy (SELECT %s FROM %s) TO '%s'"
+                         % (cols, t, path), dbname=src)
+            script.append("\\copy %s (%s) FROM '%s'" % (t, cols, path))
+        db = self.database()
+        subprocess.run([os.path.join(os.environ["AGENTLOG_BUILD"], "contrib",
+                                     "pgwriter", "agentlog-pgwriter"),
+                        "--migrate", "--dsn", self.pg.dsn(dbname=db)],
+                       check=True, stderr=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        self.pg.psql("\n".join(script), dbname=db)
+        elapsed = time.monotonic() - t0
+        size = sum(os.path.getsize(os.path.join(tmp, t + ".copy"))
+                   for t in TABLES)
+        subprocess.run(["rm", "-rf", tmp])
+        assert self.rows(db) == self.events
+        return {"events_per_s": round(self.events / elapsed),
+                "bytes": size}
+
+    def latency(self, rate, seconds):
+        """Publish-to-visible at the writer's defaults (batch 100 or 1 s),
+        on topics holding nothing else."""
+        db = self.database()
+        w = self.writer(db)
+        try:
+            n = int(rate * seconds)
+            produce(self.broker.bootstrap, n, rate=rate)
+            self.in_kafka += n
+            wait_until(lambda: self.rows(db) >= n, 60, interval=0.1,
+                       what="latency events")
+            m = w.metrics()
+        finally:
+            w.close()
+        union = " UNION ALL ".join(
+            "SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin) - "
+            "created_at) * 1000 AS ms FROM %s" % t for t in TABLES)
+        p50, p99, mx, cnt = self.pg.rows(
+            "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)), "
+            "round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)), "
+            "round(max(ms)), count(*) FROM (%s) l" % union, dbname=db)[0]
+        return {"rate": rate, "seconds": seconds, "rows": int(cnt),
+                "p50_ms": float(p50), "p99_ms": float(p99),
+                "max_ms": float(mx),
+                "avg_batch_ms": m["avg_batch_processing_ms"]}
+
+    def keep_up(self, events):
+        """Lag while the producer publishes as fast as it can."""
+        db = self.database()
+        w = self.writer(db)
+        try:
+            before = self.in_kafka
+            wait_until(lambda: w.metrics()["messages_inserted"] >= before,
+                       120, interval=0.05, what="earlier events consumed")
+            p = produce_async(self.broker.bootstrap, events)
+            max_lag = 0
+            while p.poll() is None:
+                lag = sum(max(0, x["lag"]) for x in
+                          w.metrics()["consumer_lag"])
+                max_lag = max(max_lag, lag)
+                time.sleep(0.1)
+            prod = json.loads(p.stdout.read())
+            p.stdout.close()
+            t_end = time.monotonic()
+            wait_until(lambda: w.metrics()["messages_inserted"] >=
+                       before + events, 600, interval=0.02,
+                       what="caught up")
+            catch_up = time.monotonic() - t_end
+        finally:
+            w.close()
+        return {"producer_events_per_s": prod["rate"],
+                "max_total_lag": max_lag,
+                "caught_up_s_after_last_publish": round(catch_up, 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=100000)
+    ap.add_argument("--latency-rate", type=int, default=2000)
+    ap.add_argument("--latency-seconds", type=int, default=10)
+    ap.add_argument("--keep-up-events", type=int, default=100000)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+
+    b = Bench(a.events)
+    try:
+        r = b.results
+        r["preload"] = produce(b.broker.bootstrap, a.events)
+        b.in_kafka = a.events
+        db100, r["batch_100"] = b.throughput(100)
+        db1000, r["batch_1000"] = b.throughput(1000)
+        r["ceiling_copy"] = b.ceiling(db1000)
+        for k in ("batch_100", "batch_1000"):
+            r[k]["fraction_of_ceiling"] = round(
+                r[k]["events_per_s"] / r["ceiling_copy"]["events_per_s"], 3)
+        # Fresh topics for the latency and keep-up runs: a new broker.
+        b.broker.stop()
+        b.broker = Broker(brokers=1, partitions=4)
+        b.in_kafka = 0
+        r["latency"] = b.latency(a.latency_rate, a.latency_seconds)
+        r["keep_up"] = b.keep_up(a.keep_up_events)
+    finally:
+        b.close()
+    if a.json:
+        print(json.dumps(r))
+        return r
+    print("events: %d (agentlogd-shaped, 4 types, every field)" % r["events"])
+    for k in ("batch_100", "batch_1000"):
+        x = r[k]
+        print("writer, batch %5d: %8d events/s  (%.0f%% of ceiling, "
+              "avg batch %.1f ms)" % (x["batch"], x["events_per_s"],
+                                      100 * x["fraction_of_ceiling"],
+                                      x["avg_batch_ms"]))
+    print("ceiling, plain COPY: %8d events/s  (%d bytes of COPY text)"
+          % (r["ceiling_copy"]["events_per_s"], r["ceiling_copy"]["bytes"]))
+    x = r["latency"]
+    print("publish-to-visible at %d events/s for %d s (defaults): p50 %.0f ms"
+          ", p99 %.0f ms, max %.0f ms (%d rows)" % (
+              x["rate"], x["seconds"], x["p50_ms"], x["p99_ms"], x["max_ms"],
+              x["rows"]))
+    x = r["keep_up"]
+    print("keeping up with a full-speed producer (%d events/s): max lag %d, "
+          "caught up %.2f s after the last publish" % (
+              x["producer_events_per_s"], x["max_total_lag"],
+              x["caught_up_s_after_last_publish"]))
+    return r
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""A tiny run of the pgwriter benchmark (bench_pgwriter.py), so the
+benchmark keeps working: every stage runs and reports sane figures."""
+
+import sys
+import unittest
+
+import bench_pgwriter
+
+
+class BenchSmoke(unittest.TestCase):
+    def test_tiny_run(self):
+        sys.argv = ["bench_pgwriter.py", "--events", "2000",
+                    "--latency-rate", "400", "--latency-seconds", "2",
+                    "--keep-up-events", "2000", "--json"]
+        r = bench_pgwriter.main()
+        for k in ("batch_100", "batch_1000", "ceiling_copy"):
+            self.assertGreater(r[k]["events_per_s"], 0, k)
+        self.assertEqual(r["latency"]["rows"], 800)
+        self.assertGreater(r["latency"]["p99_ms"], 0)
+        self.assertLess(r["latency"]["p99_ms"], 60000)
+        self.assertGreaterEqual(r["keep_up"]["max_total_lag"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
