@@ -94,6 +94,8 @@ static void trace_order(struct trace_set *t)
 {
 	size_t i, n = 0;
 
+	if (t->n == 0)
+		return;
 	qsort(t->v, t->n, sizeof(*t->v), trace_by_id);
 	for (i = 0; i < t->n; i++) {
 		if (n > 0 && t->v[i].event_id[0] &&
