@@ -31,28 +31,35 @@ static size_t jsonout_utf8(const unsigned char *s, size_t n)
 void jsonout_str(FILE *out, const char *str, size_t len, int is_null)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n;
+	size_t i = 0, run, n;
 
 	if (is_null) {
-		fputs("null", out);
+		fputs_unlocked("null", out);
 		return;
 	}
-	fputc('"', out);
+	fputc_unlocked('"', out);
 	while (i < len) {
+		/* the common case: a run of plain ASCII, written at once */
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f &&
+			      s[run] != '"' && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			fwrite_unlocked(s + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
 		if (s[i] == '"' || s[i] == '\\') {
-			fputc('\\', out);
-			fputc(s[i++], out);
+			fputc_unlocked('\\', out);
+			fputc_unlocked(s[i++], out);
 		} else if (s[i] < 0x20 || s[i] == 0x7f) {
 			fprintf(out, "\\u%04x", s[i++]);
-		} else if (s[i] < 0x80) {
-			fputc(s[i++], out);
 		} else if ((n = jsonout_utf8(s + i, len - i)) > 0) {
-			fwrite(s + i, 1, n, out);
+			fwrite_unlocked(s + i, 1, n, out);
 			i += n;
 		} else {
-			fputs("\\ufffd", out);
+			fputs_unlocked("\\ufffd", out);
 			i++;
 		}
 	}
-	fputc('"', out);
+	fputc_unlocked('"', out);
 }

@@ -43,6 +43,7 @@ struct ksrc {
 	rd_kafka_t *rk;
 	rd_kafka_message_t *cur;
 	struct ksrc_part *parts;
+	struct ksrc_part *last;          /* the partition of the last message */
 	size_t nparts, ndone;
 	uint64_t skipped;
 	char err[512];
@@ -193,9 +194,12 @@ static struct ksrc_part *ksrc_find(struct ksrc *k, const char *topic, int32_t p)
 {
 	size_t i;
 
+	/* messages come in runs from one partition: try the last one first */
+	if (k->last && k->last->partition == p && !strcmp(k->last->topic, topic))
+		return k->last;
 	for (i = 0; i < k->nparts; i++)
 		if (k->parts[i].partition == p && !strcmp(k->parts[i].topic, topic))
-			return &k->parts[i];
+			return k->last = &k->parts[i];
 	return NULL;
 }
 
