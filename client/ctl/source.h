@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 /* Bump when struct src_opts, struct src_rec or the ops change. */
-#define SRC_ABI_VERSION 1
+#define SRC_ABI_VERSION 2
 
 struct src_rec {
 	const char *topic;       /* Kafka topic; journal: the type's topic */
@@ -39,6 +39,7 @@ struct src_opts {
 	int64_t from_offset;         /* replay --offset, or -1 */
 	int follow;                  /* keep waiting for new records */
 	int timeout_ms;              /* Kafka requests (metadata, offsets) */
+	int timeout_set;             /* given by the user */
 };
 
 struct src;

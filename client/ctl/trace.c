@@ -238,6 +238,7 @@ int trace_opt(const struct ctl_cmd *cmd, struct trace_opts *o, int c,
 					       c == 's' ? "since" : "until", arg), -1;
 		return 1;
 	case 'T':
+		o->src.timeout_set = 1;
 		o->src.timeout_ms = atoi(arg);
 		if (o->src.timeout_ms <= 0)
 			return ctl_usage_error(cmd, "--timeout: expects ms"), -1;
@@ -271,6 +272,9 @@ struct src *trace_source(struct src_opts *o, enum trace_from from,
 	if (!o->brokers)
 		o->brokers = "localhost:9092";
 	if (from == FROM_KAFKA || (from == FROM_AUTO && brokers_explicit)) {
+		/* auto: an unreachable cluster must not stall the answer */
+		if (from == FROM_AUTO && !o->timeout_set)
+			o->timeout_ms = 2000;
 		s = src_kafka_open(o, err, sizeof(err));
 		if (s || from == FROM_KAFKA) {
 			if (!s)

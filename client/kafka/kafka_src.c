@@ -319,7 +319,6 @@ static rd_kafka_t *ksrc_consumer(const char *brokers, char *err, size_t errlen)
 		{ "enable.auto.offset.store", "false" },
 		{ "fetch.wait.max.ms", "50" },
 		{ "queued.max.messages.kbytes", "262144" },
-		{ "log_level", "3" },
 	};
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char group[64];
@@ -334,6 +333,9 @@ static rd_kafka_t *ksrc_consumer(const char *brokers, char *err, size_t errlen)
 	}
 	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
 		rd_kafka_conf_set(c, props[i][0], props[i][1], NULL, 0);
+	/* no librdkafka log lines on the user's terminal: failures come back
+	 * as errors of the calls, reported once by agentlogctl */
+	rd_kafka_conf_set_log_cb(c, NULL);
 	return rd_kafka_new(RD_KAFKA_CONSUMER, c, err, errlen);
 }
 
