@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "hook.h"
 #include "skill.h"
 #include "trace.h"
 #include "wire.h"
@@ -84,6 +85,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "value (the event).\n"
 	  "Example:\n  agentlogctl journal dump | jq -c .value\n",
 	  ctl_cmd_journal, NULL },
+	{ "hook", NULL, HOOK_USAGE, HOOK_HELP, ctl_cmd_hook, NULL },
 };
 
 #define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
