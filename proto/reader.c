@@ -236,20 +236,6 @@ static ssize_t reader_fill(rec_reader_t *r)
 	}
 }
 
-/* Offset in buf[0..len) of the first record that decodes REC_OK, or len. */
-static size_t reader_find_ok(const char *buf, size_t len)
-{
-	struct rec tmp;
-	size_t off = 0;
-
-	while (off < len) {
-		off += rec_resync(buf + off, len - off);
-		if (off < len && rec_decode(buf + off, len - off, &tmp) == REC_OK)
-			return off;
-	}
-	return len;
-}
-
 /*
  * The buffer holds no whole record and the segment has no more bytes.
  * Decide: move to the next segment (leftover bytes are corrupt), skip
@@ -276,7 +262,7 @@ static int reader_at_eof(rec_reader_t *r)
 		return reader_advance(r);
 	}
 	if (left > 0) {
-		size_t q = reader_find_ok(r->buf + r->pos, left);
+		size_t q = rec_find(r->buf + r->pos, left);
 		if (q < left) {
 			reader_corrupt(r, q);
 			return 1;

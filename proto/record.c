@@ -130,3 +130,18 @@ size_t rec_resync(const char *buf, size_t len)
 	}
 	return len;
 }
+
+size_t rec_find(const char *buf, size_t len)
+{
+	struct rec r;
+	size_t off = 0;
+
+	if (len > 0 && rec_decode(buf, len, &r) == REC_OK)
+		return 0;
+	while (off < len) {
+		off += rec_resync(buf + off, len - off);
+		if (off < len && rec_decode(buf + off, len - off, &r) == REC_OK)
+			return off;
+	}
+	return len;
+}

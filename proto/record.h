@@ -98,6 +98,14 @@ enum rec_status rec_decode(const char *buf, size_t len, struct rec *r);
 size_t rec_resync(const char *buf, size_t len);
 
 /*
+ * The offset of the first position in buf[0..len) at which a whole valid
+ * record (REC_OK) starts, or len.  Used where a plausible-but-short header
+ * must not count, e.g. to tell a torn tail from corrupt bytes followed by
+ * more records.
+ */
+size_t rec_find(const char *buf, size_t len);
+
+/*
  * A reader over a journal's segment files (<dir>/<20-digit seq>.seg), from a
  * sequence number on, in order.  Used by agentlogd's forwarder (cold path)
  * and by agentlogctl trace/replay --from journal.  Corrupt records are

@@ -1,0 +1,396 @@
+/*
+ * journal.c: the journal's life cycle and its per-event path.
+ *
+ * journal_reserve/journal_commit are the per-event cost: a few compares,
+ * the CRC of the record, no allocation (the batch buffer grows only when a
+ * loop turn's records or the unsynced bytes outgrow it) and no syscall.
+ * The rest of the journal lives in the other journal_*.c files (see
+ * journal_int.h).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "journal_int.h"
+
+void journal_opts_init(struct journal_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_bytes = 1ull << 30;
+	o->segment_bytes = 64ull << 20;
+	o->fsync = JOURNAL_FSYNC_INTERVAL;
+	o->fsync_interval_ms = 100;
+	o->fsync_bytes = 1ull << 20;
+	o->when_full = JOURNAL_FULL_REJECT;
+}
+
+/* Format a line and hand it to the log hook (stderr by default). */
+void journal__log(journal_t *j, int level, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (j->opts.log != NULL)
+		j->opts.log(j->opts.log_arg, level, msg);
+	else
+		fprintf(stderr, "agentlog journal: %s\n", msg);
+}
+
+int64_t journal__wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void journal__seg_name(char name[JOURNAL_SEG_NAME_LEN], uint64_t seq)
+{
+	snprintf(name, JOURNAL_SEG_NAME_LEN, "%020" PRIu64 ".seg", seq);
+}
+
+/* Append a segment (the newest) to the list.  0 or -ENOMEM. */
+int journal__seg_add(journal_t *j, uint64_t first, int fd, uint64_t bytes)
+{
+	if (j->nsegs == j->capsegs) {
+		int ncap = j->capsegs ? j->capsegs * 2 : 16;
+		struct jseg *n = realloc(j->segs, (size_t)ncap * sizeof *n);
+		if (n == NULL)
+			return -ENOMEM;
+		j->segs = n;
+		j->capsegs = ncap;
+	}
+	struct jseg *s = &j->segs[j->nsegs++];
+	memset(s, 0, sizeof *s);
+	s->first = first;
+	s->fd = fd;
+	s->bytes = bytes;
+	s->last_ms = journal__wall_ms();
+	j->disk_bytes += bytes;
+	return 0;
+}
+
+/* Forget the oldest segment (its file is already gone or going). */
+void journal__seg_remove_first(journal_t *j)
+{
+	assert(j->nsegs > 1);
+	if (j->segs[0].fd >= 0)
+		close(j->segs[0].fd);
+	j->disk_bytes -= j->segs[0].bytes;
+	memmove(j->segs, j->segs + 1, (size_t)(j->nsegs - 1) * sizeof *j->segs);
+	j->nsegs--;
+}
+
+struct jseg *journal__seg_find(journal_t *j, uint64_t first)
+{
+	for (int i = j->nsegs - 1; i >= 0; i--)
+		if (j->segs[i].first == first)
+			return &j->segs[i];
+	return NULL;
+}
+
+/*
+ * Forget that buf[0..upto) is unsynced: drop the spans below upto, cut
+ * the one straddling it.
+ */
+void journal__spans_trim(journal_t *j, size_t upto)
+{
+	int k = 0;
+
+	for (int i = 0; i < j->nspans; i++) {
+		struct jspan sp = j->spans[i];
+		if (sp.buf_off + sp.len <= upto)
+			continue;
+		if (sp.buf_off < upto) {
+			size_t cut = upto - sp.buf_off;
+			sp.file_off += cut;
+			sp.len -= cut;
+			sp.buf_off = upto;
+		}
+		j->spans[k++] = sp;
+	}
+	j->nspans = k;
+}
+
+/*
+ * Forget the first n bytes of the batch buffer (written, and synced or
+ * not needed again): shift the rest down and rebase every offset.
+ */
+void journal__buf_drop(journal_t *j, size_t n)
+{
+	if (n == 0)
+		return;
+	assert(n <= j->notified && j->notified <= j->written);
+	journal__spans_trim(j, n);
+	for (int i = 0; i < j->nspans; i++)
+		j->spans[i].buf_off -= n;
+	memmove(j->buf, j->buf + n, j->used - n);
+	j->used -= n;
+	j->written -= n;
+	j->notified -= n;
+	if (j->used == 0 && j->cap > 8 * JOURNAL_BUF_INITIAL) {
+		char *b = realloc(j->buf, JOURNAL_BUF_INITIAL);
+		if (b != NULL) {
+			j->buf = b;
+			j->cap = JOURNAL_BUF_INITIAL;
+		}
+	}
+}
+
+/* Make room for need more bytes after used.  0 or a negative errno. */
+static int journal_buf_grow(journal_t *j, size_t need)
+{
+	size_t want = j->used + need, ncap = j->cap;
+
+	if (want <= j->cap)
+		return 0;
+	if (want > JOURNAL_RAM_MAX && j->used > 0)
+		return -ENOBUFS;
+	while (ncap < want)
+		ncap *= 2;
+	char *b = realloc(j->buf, ncap);
+	if (b == NULL)
+		return -ENOMEM;
+	j->buf = b;
+	j->cap = ncap;
+	return 0;
+}
+
+char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
+{
+	int rc;
+
+	if (key_len > UINT16_MAX || value_max > REC_MAX - REC_HDR - key_len) {
+		*errp = -EMSGSIZE;
+		return NULL;
+	}
+	size_t need = rec_size(key_len, value_max);
+	size_t queued = j->used - j->written;
+	if (j->werr != 0 && queued + need > JOURNAL_PENDING_MAX) {
+		*errp = j->werr;
+		return NULL;
+	}
+	if (j->serr != 0 && j->used + need > JOURNAL_PENDING_MAX) {
+		*errp = -EIO;
+		return NULL;
+	}
+	if (j->disk_bytes + queued + need > j->opts.max_bytes &&
+	    (rc = journal__make_room(j, need)) < 0) {
+		*errp = rc;
+		return NULL;
+	}
+	if ((rc = journal_buf_grow(j, need)) < 0) {
+		*errp = rc;
+		return NULL;
+	}
+	j->resv_key = key_len;
+	j->resv_max = value_max;
+	return j->buf + j->used + REC_HDR;
+}
+
+uint64_t journal_commit(journal_t *j, int type, const uint8_t event_id[16],
+			int64_t time_ms, size_t key_len, size_t value_len)
+{
+	struct rec r;
+
+	assert(key_len == j->resv_key && value_len <= j->resv_max);
+	r.seq = j->next_seq;
+	r.time_ms = time_ms;
+	memcpy(r.event_id, event_id, 16);
+	r.type = (uint8_t)type;
+	r.flags = 0;
+	j->used += rec_seal(j->buf + j->used, &r, key_len, value_len);
+	j->resv_max = 0;
+	return j->next_seq++;
+}
+
+void journal_set_callbacks(journal_t *j, journal_durable_cb durable,
+			   journal_written_cb written, void *arg)
+{
+	j->durable_cb = durable;
+	j->written_cb = written;
+	j->cb_arg = arg;
+}
+
+void journal_set_drop_callback(journal_t *j, journal_dropped_cb dropped,
+			       void *arg)
+{
+	j->dropped_cb = dropped;
+	j->dropped_arg = arg;
+}
+
+/* The first seq of the segment holding seq (the oldest when seq is older). */
+static const struct jseg *journal_seg_of(const journal_t *j, uint64_t seq)
+{
+	const struct jseg *s = &j->segs[0];
+	for (int i = 1; i < j->nsegs && j->segs[i].first <= seq; i++)
+		s = &j->segs[i];
+	return s;
+}
+
+void journal_get_stats(const journal_t *j, struct journal_stats *st)
+{
+	*st = j->st;
+	st->next_seq = j->next_seq;
+	st->written_seq = j->written_seq;
+	st->durable_seq = j->durable_seq;
+	st->cursor = j->cursor;
+	st->backlog_events = j->next_seq - j->cursor;
+	st->bytes = j->disk_bytes;
+	st->segments = (uint64_t)j->nsegs;
+	st->oldest_ms = 0;
+	if (st->backlog_events > 0 && j->nsegs > 0)
+		st->oldest_ms = journal_seg_of(j, j->cursor)->first_ms;
+	st->ram_bytes = j->used;
+	st->write_failing = j->werr != 0;
+	st->last_errno = j->werr != 0 ? -j->werr : -j->serr;
+}
+
+const char *journal_segments_dir(const journal_t *j)
+{
+	return j->segdir;
+}
+
+/* Apply defaults to zero fields and keep segments a fraction of the cap,
+ * so drop-oldest and retention free space in steps, not all at once. */
+static void journal_opts_fix(struct journal_opts *o)
+{
+	struct journal_opts d;
+
+	journal_opts_init(&d);
+	if (o->max_bytes == 0)
+		o->max_bytes = d.max_bytes;
+	if (o->segment_bytes == 0)
+		o->segment_bytes = d.segment_bytes;
+	if (o->fsync_interval_ms == 0)
+		o->fsync_interval_ms = d.fsync_interval_ms;
+	if (o->fsync_bytes == 0)
+		o->fsync_bytes = d.fsync_bytes;
+	if (o->segment_bytes > o->max_bytes / 4)
+		o->segment_bytes = o->max_bytes / 4;
+	if (o->segment_bytes < 4096)
+		o->segment_bytes = 4096;
+}
+
+static char *journal_path(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+/* Free what journal_open allocated before any handle existed. */
+static void journal_free(journal_t *j)
+{
+	for (int i = 0; i < j->nsegs; i++)
+		if (j->segs[i].fd >= 0)
+			close(j->segs[i].fd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	if (j->segdirfd >= 0)
+		close(j->segdirfd);
+	journal__sync_free(j);
+	journal__cursor_free(j);
+	free(j->segs);
+	free(j->spans);
+	free(j->buf);
+	free(j->dir);
+	free(j->segdir);
+	free(j->qdir);
+	free(j);
+}
+
+/* Close callback of every journal handle: the last one frees. */
+void journal__handle_closed(uv_handle_t *h)
+{
+	journal_t *j = h->data;
+	if (--j->handles_open == 0)
+		journal_free(j);
+}
+
+static void journal_timer_init(journal_t *j, uv_timer_t *t)
+{
+	uv_timer_init(j->loop, t);
+	t->data = j;
+	j->handles_open++;
+}
+
+int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
+		 journal_t **out, char *err, size_t errlen)
+{
+	journal_t *j = calloc(1, sizeof *j);
+	int rc = -ENOMEM;
+
+	if (j == NULL)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	j->loop = loop;
+	j->opts = *opts;
+	j->dirfd = j->segdirfd = -1;
+	journal_opts_fix(&j->opts);
+	j->retry_ms = JOURNAL_RETRY_MIN_MS;
+	j->dir = opts->dir ? strdup(opts->dir) : NULL;
+	if (j->dir == NULL || (j->segdir = journal_path(j->dir, "segments")) == NULL ||
+	    (j->qdir = journal_path(j->dir, "quarantine")) == NULL ||
+	    (j->buf = malloc(JOURNAL_BUF_INITIAL)) == NULL) {
+		snprintf(err, errlen, opts->dir ? "out of memory" : "no journal directory");
+		rc = opts->dir ? -ENOMEM : -EINVAL;
+		goto fail;
+	}
+	j->cap = JOURNAL_BUF_INITIAL;
+	if ((rc = journal__recover(j, err, errlen)) < 0)
+		goto fail;
+	if ((rc = journal__worker_start(j)) < 0) {
+		snprintf(err, errlen, "cannot start the journal's sync thread: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	journal_timer_init(j, &j->sync_timer);
+	journal_timer_init(j, &j->cursor_timer);
+	journal_timer_init(j, &j->retry_timer);
+	journal_timer_init(j, &j->age_timer);
+	journal__age_start(j);
+	journal__cursor_schedule(j);
+	*out = j;
+	return 0;
+fail:
+	journal_free(j);
+	return rc;
+}
+
+void journal_close(journal_t *j)
+{
+	size_t left;
+
+	j->closing = 1;
+	journal_flush(j);
+	uv_timer_stop(&j->sync_timer);
+	uv_timer_stop(&j->cursor_timer);
+	uv_timer_stop(&j->retry_timer);
+	uv_timer_stop(&j->age_timer);
+	journal__worker_drain(j);
+	if (journal__sync_now(j) < 0)
+		journal__log(j, JOURNAL_LOG_ERROR,
+			     "the final sync failed: records after seq %" PRIu64
+			     " may be lost on power failure", j->durable_seq);
+	journal__cursor_persist_now(j);
+	left = j->used - j->written;
+	if (left > 0)
+		journal__log(j, JOURNAL_LOG_ERROR,
+			     "closing with %zu bytes (seq %" PRIu64 "..%" PRIu64
+			     ") not written: %s", left, j->written_seq + 1,
+			     j->next_seq - 1, strerror(-j->werr));
+	journal__worker_stop(j);
+	uv_close((uv_handle_t *)&j->sync_timer, journal__handle_closed);
+	uv_close((uv_handle_t *)&j->cursor_timer, journal__handle_closed);
+	uv_close((uv_handle_t *)&j->retry_timer, journal__handle_closed);
+	uv_close((uv_handle_t *)&j->age_timer, journal__handle_closed);
+}
