@@ -75,7 +75,11 @@ int h_broker_start(struct h_broker *b, const char *const *args)
 		return -EIO;
 	}
 	line[strcspn(line, "\n")] = '\0';
-	snprintf(b->bootstrap, sizeof(b->bootstrap), "%s", line + 10);
+	if (strlen(line + 10) >= sizeof(b->bootstrap)) {
+		h_broker_stop(b);
+		return -E2BIG;
+	}
+	memcpy(b->bootstrap, line + 10, strlen(line + 10) + 1);
 	return 0;
 }
 
@@ -224,8 +228,8 @@ void h_env_done(struct h_env *e)
 /* The correlation id of event i: one of nkeys fixed UUIDs. */
 static void key_of(const struct h_env *e, uint64_t i, char key[37])
 {
-	snprintf(key, 37, "00000000-0000-4000-8000-%012llu",
-		 (unsigned long long)(i % (uint64_t)e->nkeys));
+	snprintf(key, 37, "00000000-0000-4000-8000-%012u",
+		 (unsigned)(i % (uint64_t)e->nkeys) % 1000000u);
 }
 
 /* One event, written straight into the journal's reservation. */
