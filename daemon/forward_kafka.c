@@ -332,13 +332,18 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		fwd_log_limited(f, LOG_WARNING, "Kafka: %s", reason);
 }
 
-/* librdkafka's own log lines (served from the main queue: log.queue). */
+/*
+ * librdkafka's own log lines (served from the main queue: log.queue).
+ * Connection failures ("FAIL") also come as error events: on_error
+ * speaks for them.
+ */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 		   const char *buf)
 {
 	struct fwd *f = rd_kafka_opaque(rk);
 
-	if (!f || f->discarding || rk != f->rk || !f->up || level > LOG_WARNING)
+	if (!f || f->discarding || rk != f->rk || !f->up || level > LOG_WARNING ||
+	    strcmp(fac, "FAIL") == 0)
 		return;
 	fwd_log_limited(f, level, "librdkafka %s: %s", fac, buf);
 }

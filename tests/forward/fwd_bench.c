@@ -5,6 +5,7 @@
  *
  *   fwd-bench [--events N] [--size S] [--runs R] [--compression C]
  *             [--dr-timer MS] [--queue-kbytes K] [--linger MS]
+ *             [--only ceiling|drain|hot]
  *
  *   ceiling  agentlog-test-produce --bench N (same producer settings)
  *   drain    a journal pre-filled with N events, forwarder started cold:
@@ -26,6 +27,7 @@
 struct bench_opts {
 	long events, size, runs, dr_timer, queue_kbytes, linger;
 	const char *compression;
+	const char *only;        /* ceiling, drain or hot; NULL: all three */
 };
 
 static double now_s(void)
@@ -159,6 +161,8 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			o->queue_kbytes = atol(v);
 		else if (strcmp(k, "--linger") == 0)
 			o->linger = atol(v);
+		else if (strcmp(k, "--only") == 0)
+			o->only = v;
 		else
 			return -1;
 	}
@@ -176,7 +180,8 @@ int main(int argc, char **argv)
 	if ((argc - 1) % 2 || parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: fwd-bench [--events N] [--size S] "
 			"[--runs R] [--compression C] [--dr-timer MS] "
-			"[--queue-kbytes K] [--linger MS]\n");
+			"[--queue-kbytes K] [--linger MS] "
+			"[--only ceiling|drain|hot]\n");
 		return 2;
 	}
 	if (h_env_init(&e, 1000, (size_t)o.size))
@@ -190,9 +195,13 @@ int main(int argc, char **argv)
 	       o.compression, o.linger, o.queue_kbytes,
 	       o.dr_timer ? "timer" : "fd + uv_poll");
 	for (r = 0; r < o.runs; r++) {
-		ceil_r[r] = ceiling_run(&e, &o);
-		drain_r[r] = drain_run(&e, &o, r, &cpu[r]);
-		hot_r[r] = hot_run(&e, &o, r);
+		ceil_r[r] = drain_r[r] = hot_r[r] = cpu[r] = 1;
+		if (!o.only || strcmp(o.only, "ceiling") == 0)
+			ceil_r[r] = ceiling_run(&e, &o);
+		if (!o.only || strcmp(o.only, "drain") == 0)
+			drain_r[r] = drain_run(&e, &o, r, &cpu[r]);
+		if (!o.only || strcmp(o.only, "hot") == 0)
+			hot_r[r] = hot_run(&e, &o, r);
 	}
 	report("ceiling", ceil_r, o.runs);
 	report("drain", drain_r, o.runs);

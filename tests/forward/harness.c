@@ -232,9 +232,41 @@ static void key_of(const struct h_env *e, uint64_t i, char key[37])
 		 (unsigned)(i % (uint64_t)e->nkeys) % 1000000u);
 }
 
-/* One event, written straight into the journal's reservation. */
+/*
+ * Text that compresses like prose: words from a small list, chosen by a
+ * xorshift generator (as agentlog-test-produce --bench fills its values,
+ * so the benchmark's ceiling and forwarder compress alike).
+ */
+static void fill_text(char *p, size_t n, uint64_t *state)
+{
+	static const char *words[16] = { "agent", "tool", "call", "result",
+		"the", "file", "read", "write", "error", "retry", "plan",
+		"route", "model", "token", "cache", "query" };
+	size_t k = 0;
+
+	while (k < n) {
+		const char *w;
+		size_t wl;
+
+		*state ^= *state << 13;
+		*state ^= *state >> 7;
+		*state ^= *state << 17;
+		w = words[*state % 16];
+		wl = strlen(w);
+		if (wl > n - k)
+			wl = n - k;
+		memcpy(p + k, w, wl);
+		k += wl;
+		if (k < n)
+			p[k++] = ' ';
+	}
+}
+
+/* One event of about e->size bytes, written straight into the journal's
+ * reservation. */
 static int append_one(struct h_env *e)
 {
+	static uint64_t state = 88172645463325252ull;
 	static char pad[8192];
 	uint64_t i = e->appended;
 	char key[37], id_text[PROTO_UUID_LEN + 1], *p;
@@ -243,8 +275,6 @@ static int append_one(struct h_env *e)
 	int err = 0, type = (int)(i % PROTO_TYPE_COUNT), padlen;
 	int64_t t = now_ms();
 
-	if (!pad[0])
-		memset(pad, 'x', sizeof(pad) - 1);
 	key_of(e, i, key);
 	proto_event_id_new(id, t);
 	proto_uuid_format(id, id_text);
@@ -252,9 +282,10 @@ static int append_one(struct h_env *e)
 	if (!p)
 		return err;
 	memcpy(p, key, 36);
-	padlen = e->size > 200 ? (int)(e->size - 200) : 1;
+	padlen = e->size > 160 ? (int)(e->size - 160) : 1;
 	if (padlen > (int)sizeof(pad) - 1)
 		padlen = (int)sizeof(pad) - 1;
+	fill_text(pad, (size_t)padlen, &state);
 	len = (size_t)snprintf(p + 36, max, "{\"event_id\":\"%s\",\"type\":\"%s\","
 			       "\"correlation_id\":\"%s\",\"i\":%llu,"
 			       "\"pad\":\"%.*s\"}", id_text,
@@ -285,6 +316,42 @@ void h_append(struct h_env *e, uint64_t n, unsigned chunk)
 	}
 }
 
+/* What the forwarder and the journal say, for a failing test's log. */
+void h_dump(struct h_env *e, const char *why)
+{
+	struct journal_stats js;
+	struct fwd_stats st;
+
+	fprintf(stderr, "harness: %s\n", why);
+	if (e->j) {
+		journal_get_stats(e->j, &js);
+		fprintf(stderr, "  journal: next %llu written %llu durable %llu "
+			"cursor %llu segments %llu\n",
+			(unsigned long long)js.next_seq,
+			(unsigned long long)js.written_seq,
+			(unsigned long long)js.durable_seq,
+			(unsigned long long)js.cursor,
+			(unsigned long long)js.segments);
+	}
+	if (e->f) {
+		fwd_get_stats(e->f, &st);
+		fprintf(stderr, "  forwarder: up %d cold %d next %llu cursor %llu "
+			"produced %llu delivered %llu failed %llu in flight "
+			"%llu cold switches %llu rebuilds %llu reproduced %llu "
+			"missing %llu last error: %s\n", st.up, st.cold,
+			(unsigned long long)st.next_seq,
+			(unsigned long long)st.cursor,
+			(unsigned long long)st.produced,
+			(unsigned long long)st.delivered,
+			(unsigned long long)st.failed,
+			(unsigned long long)st.in_flight,
+			(unsigned long long)st.cold_switches,
+			(unsigned long long)st.rebuilds,
+			(unsigned long long)st.reproduced,
+			(unsigned long long)st.missing, st.last_error);
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
 }
@@ -301,6 +368,8 @@ int h_wait(struct h_env *e, int (*pred)(struct h_env *), int timeout_ms)
 		uv_run(&e->loop, UV_RUN_ONCE);
 	uv_close((uv_handle_t *)&tick, NULL);
 	uv_run(&e->loop, UV_RUN_NOWAIT);
+	if (!ok)
+		h_dump(e, "condition not met in time");
 	return ok;
 }
 

@@ -80,6 +80,8 @@ void h_append(struct h_env *e, uint64_t n, unsigned chunk);
 /* Run the loop until pred(e) or timeout_ms; returns pred's last value. */
 int h_wait(struct h_env *e, int (*pred)(struct h_env *), int timeout_ms);
 int h_all_delivered(struct h_env *e);
+/* Print both sides' figures (on a failed wait). */
+void h_dump(struct h_env *e, const char *why);
 
 struct fwd_stats h_stats(struct h_env *e);
 
