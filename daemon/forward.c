@@ -14,6 +14,7 @@
  * error rebuilds the producer the same way (forward_kafka.c).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,24 @@ static int copy_opts(struct fwd *f, const struct fwd_opts *o)
 	return 0;
 }
 
+/*
+ * librdkafka allocates every message (plus its headers: five more small
+ * blocks) on the producing thread and frees it after its delivery
+ * report, tens of thousands at a time.  glibc's defaults turn that into
+ * fastbin consolidation, heap trimming and page faults on regrowth, and
+ * mmap/munmap of librdkafka's request buffers.  Measured on the backlog
+ * drain (fwd-bench): 2.8 -> 2.3 CPU seconds per million events.  The
+ * heap keeps up to FWD_TRIM_MB of freed memory instead of returning it.
+ */
+#define FWD_TRIM_MB 64
+static void tune_malloc(void)
+{
+	mallopt(M_MXFAST, 0);
+	mallopt(M_TRIM_THRESHOLD, FWD_TRIM_MB << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 static void init_handles(struct fwd *f)
 {
 	uv_timer_init(f->loop, &f->retry_timer);
@@ -360,6 +379,7 @@ int fwd_start(uv_loop_t *loop, journal_t *j, const struct fwd_opts *opts,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	tune_malloc();
 	f->loop = loop;
 	f->j = j;
 	f->wake[0] = f->wake[1] = -1;

@@ -23,6 +23,10 @@
  *
  * Threading: everything runs on the loop thread, including librdkafka's
  * callbacks (delivery reports, errors, logs).
+ *
+ * Process-wide effect: fwd_start() tunes glibc malloc (mallopt: no
+ * fastbins, trim threshold 64 MiB, mmap threshold 32 MiB) for
+ * librdkafka's message churn; see forward.c.
  */
 #ifndef AGENTLOG_FORWARD_H
 #define AGENTLOG_FORWARD_H

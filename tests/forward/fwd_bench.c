@@ -5,13 +5,17 @@
  *
  *   fwd-bench [--events N] [--size S] [--runs R] [--compression C]
  *             [--dr-timer MS] [--queue-kbytes K] [--linger MS]
- *             [--only ceiling|drain|hot]
+ *             [--only ceiling|drain|hot|latency] [--rate EV_PER_S]
  *
  *   ceiling  agentlog-test-produce --bench N (same producer settings)
  *   drain    a journal pre-filled with N events, forwarder started cold:
  *            time until the cursor reaches the end (the backlog drain)
  *   hot      events appended to the journal in batches of 1,000 while the
  *            forwarder runs: time from the first append to the last report
+ *   latency  --rate events/s appended (one flush a millisecond) for 5 s:
+ *            p50/p99/max of the time from an event's journal flush to
+ *            the cursor passing it (delivery report and every earlier
+ *            seq delivered)
  *
  * Prints each run and the median (events/s), and the CPU seconds of this
  * process (forwarder + librdkafka threads) per million events drained.
@@ -27,7 +31,8 @@
 struct bench_opts {
 	long events, size, runs, dr_timer, queue_kbytes, linger;
 	const char *compression;
-	const char *only;        /* ceiling, drain or hot; NULL: all three */
+	const char *only;        /* ceiling, drain, hot or latency; NULL: all */
+	long rate;               /* latency run: events/s */
 };
 
 static double now_s(void)
@@ -142,6 +147,93 @@ static double hot_run(struct h_env *e, const struct bench_opts *o, long run)
 	return (double)o->events / t;
 }
 
+/* The latency run: events appended at a steady rate, each one's time
+ * from its journal flush to the cursor passing it. */
+struct lat {
+	struct h_env *e;
+	double *t_append;        /* by seq */
+	double *lat;             /* by seq, ms */
+	uint64_t first, n, done, per_tick, seen;
+	uv_timer_t tick;
+	uv_check_t check;
+};
+
+static void lat_tick(uv_timer_t *t)
+{
+	struct lat *l = t->data;
+	struct journal_stats js;
+	double now = now_s();
+	uint64_t k;
+
+	for (k = 0; k < l->per_tick && l->e->appended < l->n; k++) {
+		journal_get_stats(l->e->j, &js);
+		l->t_append[js.next_seq - l->first] = now;
+		h_append(l->e, 1, 1000000);
+	}
+	journal_flush(l->e->j);
+	if (l->e->appended >= l->n)
+		uv_timer_stop(t);
+}
+
+static void lat_check(uv_check_t *c)
+{
+	struct lat *l = c->data;
+	struct fwd_stats st = h_stats(l->e);
+	double now = now_s();
+
+	while (l->first + l->seen < st.cursor && l->seen < l->n) {
+		l->lat[l->seen] = (now - l->t_append[l->seen]) * 1000.0;
+		l->seen++;
+	}
+}
+
+static int lat_done(struct h_env *e)
+{
+	struct lat *l = e->user;
+
+	return l->seen >= l->n;
+}
+
+static double percentile(double *v, uint64_t n, double p)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[(size_t)((double)(n - 1) * p)];
+}
+
+static void latency_run(struct h_env *e, const struct bench_opts *o)
+{
+	struct lat l = { .e = e, .n = (uint64_t)o->rate * 5,
+			 .per_tick = (uint64_t)o->rate / 1000 };
+	struct journal_stats js;
+	char dir[512];
+
+	l.t_append = calloc(l.n, sizeof(double));
+	l.lat = calloc(l.n, sizeof(double));
+	if (!l.per_tick || fresh_journal(e, 9999, dir, sizeof(dir)) ||
+	    h_fwd_start(e))
+		return;
+	journal_get_stats(e->j, &js);
+	l.first = js.next_seq;
+	e->user = &l;
+	uv_timer_init(&e->loop, &l.tick);
+	uv_check_init(&e->loop, &l.check);
+	l.tick.data = l.check.data = &l;
+	uv_timer_start(&l.tick, lat_tick, 1, 1);
+	uv_check_start(&l.check, lat_check);
+	if (!h_wait(e, lat_done, 60000))
+		fprintf(stderr, "fwd-bench: latency run did not finish\n");
+	uv_close((uv_handle_t *)&l.tick, NULL);
+	uv_close((uv_handle_t *)&l.check, NULL);
+	h_fwd_stop(e, 1000);
+	h_journal_close(e);
+	printf("latency  %ld events/s for 5 s, append to cursor: p50 %.2f ms, "
+	       "p99 %.2f ms, max %.2f ms\n", o->rate,
+	       percentile(l.lat, l.seen, 0.5), percentile(l.lat, l.seen, 0.99),
+	       percentile(l.lat, l.seen, 1.0));
+	free(l.t_append);
+	free(l.lat);
+}
+
 static int parse(int argc, char **argv, struct bench_opts *o)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -163,6 +255,8 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			o->linger = atol(v);
 		else if (strcmp(k, "--only") == 0)
 			o->only = v;
+		else if (strcmp(k, "--rate") == 0)
+			o->rate = atol(v);
 		else
 			return -1;
 	}
@@ -172,6 +266,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 int main(int argc, char **argv)
 {
 	struct bench_opts o = { .events = 1000000, .size = 400, .runs = 5,
+		.rate = 10000,
 		.compression = "lz4", .queue_kbytes = 32768, .linger = 5 };
 	double ceil_r[50], drain_r[50], hot_r[50], cpu[50];
 	struct h_env e;
@@ -181,7 +276,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fwd-bench [--events N] [--size S] "
 			"[--runs R] [--compression C] [--dr-timer MS] "
 			"[--queue-kbytes K] [--linger MS] "
-			"[--only ceiling|drain|hot]\n");
+			"[--only ceiling|drain|hot|latency] [--rate N]\n");
 		return 2;
 	}
 	if (h_env_init(&e, 1000, (size_t)o.size))
@@ -203,6 +298,8 @@ int main(int argc, char **argv)
 		if (!o.only || strcmp(o.only, "hot") == 0)
 			hot_r[r] = hot_run(&e, &o, r);
 	}
+	if (!o.only || strcmp(o.only, "latency") == 0)
+		latency_run(&e, &o);
 	report("ceiling", ceil_r, o.runs);
 	report("drain", drain_r, o.runs);
 	report("hot", hot_r, o.runs);

@@ -59,6 +59,7 @@ struct h_env {
 	uint64_t appended;       /* events appended so far (value "i") */
 	int nkeys;
 	size_t size;             /* approximate value size */
+	void *user;              /* for a test's wait predicates */
 };
 
 /* Create the loop and the temporary directory, start the broker. */
