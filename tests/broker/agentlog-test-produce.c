@@ -13,10 +13,11 @@
  *         {"error_event":"<name>","reason":".."}   (librdkafka error_cb)
  *
  *   agentlog-test-produce --bootstrap B --bench N [--size S]
- *       [--topics a,b,...] [--prop k=v ...]
+ *       [--topics a,b,...] [--headers 0|1] [--prop k=v ...]
  *       Produces N generated records of S bytes (JSON with prose-like
  *       text; keys: 1,000 UUIDs)
- *       as fast as librdkafka takes them and prints
+ *       as fast as librdkafka takes them (with --headers 1: the three
+ *       headers agentlogd adds: type, event_id, schema_version) and prints
  *       {"events":N,"seconds":..,"rate":..,"failed":..}.
  *
  * Exit status 0 when every record was delivered.
@@ -38,6 +39,7 @@ struct opts {
 	int nprops;
 	long bench;
 	long size;
+	int headers;
 	char *topics;
 };
 
@@ -257,6 +259,22 @@ static void fill_text(char *p, size_t n, uint64_t *state)
 
 #define BENCH_VALUES 1024
 
+/* The three headers agentlogd's forwarder puts on every record. */
+static rd_kafka_headers_t *bench_headers(long i)
+{
+	static const char *types[4] = { "agent_action", "routing_decision",
+		"transformation", "performance_metrics" };
+	rd_kafka_headers_t *h = rd_kafka_headers_new(3);
+	char id[64];
+
+	snprintf(id, sizeof(id), "0198a7c2-%04lx-7000-8000-%012lx",
+		 (unsigned long)(i & 0xffff), (unsigned long)i);
+	rd_kafka_header_add(h, "type", 4, types[i % 4], -1);
+	rd_kafka_header_add(h, "event_id", 8, id, 36);
+	rd_kafka_header_add(h, "schema_version", 14, "1", 1);
+	return h;
+}
+
 /* BENCH_VALUES distinct JSON values of size bytes, made before timing. */
 static char *bench_values(long size)
 {
@@ -302,7 +320,8 @@ static int run_bench(rd_kafka_t *rk, const struct opts *o)
 	for (i = 0; i < o->bench; i++)
 		if (produce(rk, topics[i % ntopics], keys[i % 1000], 36,
 			    vals + (i % BENCH_VALUES) * o->size,
-			    (size_t)o->size, NULL, i))
+			    (size_t)o->size, o->headers ? bench_headers(i) : NULL,
+			    i))
 			break;
 	flush_all(rk);
 	t1 = now_s();
@@ -329,6 +348,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->size = atol(v);
 		else if (strcmp(argv[i], "--topics") == 0)
 			o->topics = strdup(v);
+		else if (strcmp(argv[i], "--headers") == 0)
+			o->headers = atoi(v);
 		else
 			return -1;
 	}
@@ -343,7 +364,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o)) {
 		fprintf(stderr, "usage: agentlog-test-produce --bootstrap B "
-			"[--prop k=v]... [--bench N [--size S] [--topics a,b]]\n");
+			"[--prop k=v]... [--bench N [--size S] [--topics a,b] "
+			"[--headers 0|1]]\n");
 		return 2;
 	}
 	rk = new_producer(&o);

@@ -8,6 +8,7 @@
  *             [--only ceiling|drain|hot|latency] [--rate EV_PER_S]
  *
  *   ceiling  agentlog-test-produce --bench N (same producer settings)
+ *   ceil+hdr the same with the three headers the forwarder adds
  *   drain    a journal pre-filled with N events, forwarder started cold:
  *            time until the cursor reaches the end (the backlog drain)
  *   hot      events appended to the journal in batches of 1,000 while the
@@ -67,14 +68,15 @@ static double median(double *v, long n)
 
 static void report(const char *what, double *rates, long n)
 {
-	printf("%-8s", what);
+	printf("%-9s", what);
 	for (long i = 0; i < n; i++)
 		printf(" %9.0f", rates[i]);
 	printf("   median %9.0f events/s\n", median(rates, n));
 	fflush(stdout);
 }
 
-static double ceiling_run(struct h_env *e, const struct bench_opts *o)
+static double ceiling_run(struct h_env *e, const struct bench_opts *o,
+			  int headers)
 {
 	char cmd[2048], line[512];
 	double rate = 0;
@@ -83,9 +85,9 @@ static double ceiling_run(struct h_env *e, const struct bench_opts *o)
 	snprintf(cmd, sizeof(cmd), "'%s' --bootstrap '%s' --bench %ld --size %ld "
 		 "--prop compression.codec=%s --prop linger.ms=%ld "
 		 "--prop queue.buffering.max.kbytes=%ld "
-		 "--prop queue.buffering.max.messages=500000",
+		 "--prop queue.buffering.max.messages=500000 --headers %d",
 		 h_tool("agentlog-test-produce"), e->broker.bootstrap, o->events,
-		 o->size, o->compression, o->linger, o->queue_kbytes);
+		 o->size, o->compression, o->linger, o->queue_kbytes, headers);
 	p = popen(cmd, "r");
 	if (p && fgets(line, sizeof(line), p)) {
 		const char *r = strstr(line, "\"rate\":");
@@ -268,7 +270,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = { .events = 1000000, .size = 400, .runs = 5,
 		.rate = 10000,
 		.compression = "lz4", .queue_kbytes = 32768, .linger = 5 };
-	double ceil_r[50], drain_r[50], hot_r[50], cpu[50];
+	double ceil_r[50], ceilh_r[50], drain_r[50], hot_r[50], cpu[50];
 	struct h_env e;
 	long r;
 
@@ -290,9 +292,11 @@ int main(int argc, char **argv)
 	       o.compression, o.linger, o.queue_kbytes,
 	       o.dr_timer ? "timer" : "fd + uv_poll");
 	for (r = 0; r < o.runs; r++) {
-		ceil_r[r] = drain_r[r] = hot_r[r] = cpu[r] = 1;
-		if (!o.only || strcmp(o.only, "ceiling") == 0)
-			ceil_r[r] = ceiling_run(&e, &o);
+		ceil_r[r] = ceilh_r[r] = drain_r[r] = hot_r[r] = cpu[r] = 1;
+		if (!o.only || strcmp(o.only, "ceiling") == 0) {
+			ceil_r[r] = ceiling_run(&e, &o, 0);
+			ceilh_r[r] = ceiling_run(&e, &o, 1);
+		}
 		if (!o.only || strcmp(o.only, "drain") == 0)
 			drain_r[r] = drain_run(&e, &o, r, &cpu[r]);
 		if (!o.only || strcmp(o.only, "hot") == 0)
@@ -301,13 +305,15 @@ int main(int argc, char **argv)
 	if (!o.only || strcmp(o.only, "latency") == 0)
 		latency_run(&e, &o);
 	report("ceiling", ceil_r, o.runs);
+	report("ceil+hdr", ceilh_r, o.runs);
 	report("drain", drain_r, o.runs);
 	report("hot", hot_r, o.runs);
 	printf("drain CPU: median %.2f s per million events\n",
 	       median(cpu, o.runs));
 	h_env_done(&e);
 	for (r = 0; r < o.runs; r++)
-		if (ceil_r[r] <= 0 || drain_r[r] <= 0 || hot_r[r] <= 0)
+		if (ceil_r[r] <= 0 || ceilh_r[r] <= 0 || drain_r[r] <= 0 ||
+		    hot_r[r] <= 0)
 			return 1;
 	return h_failures ? 1 : 0;
 }
