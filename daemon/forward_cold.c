@@ -39,18 +39,6 @@ static void close_reader(struct fwd *f)
 	f->has_pending = 0;
 }
 
-/* Corrupt bytes the reader stepped over (the journal quarantines them);
- * the seqs they held are counted as missing when the next record shows. */
-static void on_corrupt(void *arg, const char *path, uint64_t offset,
-		       const char *bytes, size_t len)
-{
-	struct fwd *f = arg;
-
-	fwd_log_limited(f, LOG_ERR, "corrupt journal record in %s at offset "
-			"%llu (%zu bytes) skipped", path,
-			(unsigned long long)offset, len);
-}
-
 /* Stop reading, and read nothing until fwd_cold_start(). */
 void fwd_cold_stop(struct fwd *f)
 {
@@ -141,7 +129,10 @@ void fwd_cold_start(struct fwd *f)
 			       FWD_COLD_REOPEN_MS, 0);
 		return;
 	}
-	rec_reader_on_corrupt(f->reader, on_corrupt, f);
+	/* Corrupt bytes the reader steps over go to the journal's
+	 * quarantine (counted and logged there); the seqs they held are
+	 * counted as missing when the next good record shows. */
+	rec_reader_on_corrupt(f->reader, journal_quarantine, f->j);
 	fwd_cold_resume(f);
 }
 
