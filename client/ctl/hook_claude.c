@@ -8,6 +8,7 @@
  *   PreToolUse            nothing sent; the start is kept in the session's
  *                         state, keyed by tool_use_id
  *   PostToolUse           agent_action tool_call, duration from the Pre
+ *                         (none when an async Post ran before its Pre)
  *   PostToolUseFailure    agent_action tool_call and agent_action error
  *   PreToolUse of Task    routing_decision (the subagent chosen, strategy
  *                         "claude-code-subagent") and transformation from
@@ -183,6 +184,7 @@ static void claude_pre_tool(struct hook_ctx *ctx, const struct claude_common *c)
 	const char *id = claude_str(c->p, "tool_use_id");
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(c->p, "tool_input");
 	const char *target = NULL;
+	struct hook_entry *e;
 	struct hook_state st;
 
 	if (claude_is_launch(tool, input)) {
@@ -191,7 +193,10 @@ static void claude_pre_tool(struct hook_ctx *ctx, const struct claude_common *c)
 			target = CLAUDE_DEFAULT_SUBAGENT;
 	}
 	if (id && claude_state(ctx, c, &st) == 0) {
-		hook_state_put(&st, 'T', id, ctx->now_ms, tool, "");
+		if ((e = hook_state_find(&st, 'D', id)) != NULL)
+			hook_state_del(&st, e);     /* its Post ran first */
+		else
+			hook_state_put(&st, 'T', id, ctx->now_ms, tool, "");
 		if (target)
 			hook_state_put(&st, 'A', id, ctx->now_ms, target, "");
 		hook_state_close(&st, 0);
@@ -217,6 +222,10 @@ static void claude_post_tool(struct hook_ctx *ctx,
 		if ((e = hook_state_find(&st, 'T', id)) != NULL) {
 			dur = claude_since(ctx, e);
 			hook_state_del(&st, e);
+		} else {
+			/* Async hooks race: the Pre may still come; it must
+			 * not leave an entry nobody takes. */
+			hook_state_put(&st, 'D', id, ctx->now_ms, tool, "");
 		}
 		if (failed && (e = hook_state_find(&st, 'A', id)) != NULL)
 			hook_state_del(&st, e);     /* no subagent will stop */

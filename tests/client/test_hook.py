@@ -13,20 +13,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 import uuid
 
-BUILD = os.environ.get("AGENTLOG_BUILD", os.path.join(os.getcwd(), "build"))
-AGENTLOGCTL = os.path.join(BUILD, "client", "agentlogctl")
-AGENTLOGD = os.path.join(BUILD, "daemon", "agentlogd")
-
-try:
-    from daemon import Daemon, wait_for  # tests/lib/daemon.py
-except ImportError:      # the daemon's harness is not in this tree yet
-    Daemon = None
+from sink import AGENTLOGCTL, DaemonSink, InboxSink, client_env, have_daemon  # noqa: E402
 
 HOME = "/home/tester"
 CWD = HOME + "/src/project"
@@ -49,51 +41,6 @@ def in_subagent(p, agent_id, agent_type):
     return p
 
 
-class InboxSink:
-    """agentlogd is down: the socket path names nothing."""
-    name = "inbox"
-
-    def __init__(self, tmp):
-        self.journal_dir = os.path.join(tmp, "journal")
-        self.sock = os.path.join(tmp, "run", "agentlogd.sock")
-
-    def events(self, n):
-        p = subprocess.run([AGENTLOGCTL, "journal", "--journal-dir",
-                            self.journal_dir, "inbox"], capture_output=True,
-                           text=True)
-        if p.returncode != 0:   # no inbox yet
-            return []
-        return [json.loads(l)["value"] for l in p.stdout.splitlines()]
-
-    def close(self):
-        pass
-
-
-class DaemonSink:
-    """A real agentlogd; events are read back from its journal."""
-    name = "daemon"
-
-    def __init__(self, tmp):
-        self.d = Daemon(tmp=tmp)
-        self.journal_dir = self.d.journal_dir
-        self.sock = self.d.sock
-
-    def _journal(self):
-        p = subprocess.run([AGENTLOGCTL, "journal", "--journal-dir",
-                            self.journal_dir, "dump"], capture_output=True,
-                           text=True)
-        if p.returncode != 0:
-            return []
-        return [json.loads(l)["value"] for l in p.stdout.splitlines()]
-
-    def events(self, n):
-        return wait_for(lambda: (lambda e: e if len(e) >= n else None)(
-            self._journal()), 20, what="%d events journaled" % n)
-
-    def close(self):
-        self.d.cleanup()
-
-
 class HookCases:
     """The scenarios; a subclass picks the sink."""
     sink_class = None
@@ -103,13 +50,7 @@ class HookCases:
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.sink = self.sink_class(self.tmp)
         self.addCleanup(self.sink.close)
-        self.env = dict(os.environ)
-        for k in ("AGENTLOG_CORRELATION_ID", "CORRELATION_ID", "AGENTLOG_AGENT",
-                  "AGENTLOG_DGRAM_SOCKET"):
-            self.env.pop(k, None)
-        self.env["AGENTLOG_SOCKET"] = self.sink.sock
-        self.env["AGENTLOG_JOURNAL_DIR"] = self.sink.journal_dir
-        self.sent = 0
+        self.env = client_env(self.sink)
 
     # -- running hooks ---------------------------------------------------
     def start(self, p, args=(), env=None):
@@ -325,6 +266,24 @@ class HookCases:
             i = e["action_details"]["tool_use_id"]
             self.assert_duration(e, begin[i], end[i])
 
+    def test_post_before_pre(self):
+        """Async hooks can run out of order: a Post without its Pre is
+        logged without a duration, and the late Pre leaves nothing behind."""
+        inp = {"command": "true"}
+        self.hook(payload("PostToolUse", tool_name="Bash", tool_use_id="toolu_late",
+                          tool_input=inp, tool_response={"stdout": ""}))
+        self.hook(payload("PreToolUse", tool_name="Bash", tool_use_id="toolu_late",
+                          tool_input=inp))
+        ev, = self.events(1)
+        self.assertEqual(ev["action_name"], "Bash")
+        self.assertNotIn("duration_ms", ev)
+        state = os.path.join(self.sink.journal_dir, "hooks",
+                             "claude-code-%s.state" % SID)
+        with open(state) as f:
+            self.assertNotIn("toolu_late", f.read())
+        self.assertEqual(os.stat(state).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(os.path.dirname(state)).st_mode & 0o777, 0o700)
+
     def test_subagents_of_one_type_matched_by_id(self):
         """Two subagents of the same type: each SubagentStop is timed from
         its own launch, found by the agent_id SubagentStart bound to it."""
@@ -434,8 +393,7 @@ class HookInboxTest(HookCases, unittest.TestCase):
         self.assertEqual(len(self.events(2)), 2)
 
 
-@unittest.skipUnless(Daemon is not None and os.access(AGENTLOGD, os.X_OK),
-                     "agentlogd (and tests/lib/daemon.py) not built")
+@unittest.skipUnless(have_daemon(), "agentlogd (and tests/lib/daemon.py) not built")
 class HookDaemonTest(HookCases, unittest.TestCase):
     sink_class = DaemonSink
 
