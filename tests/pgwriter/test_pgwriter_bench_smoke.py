@@ -11,7 +11,7 @@ class BenchSmoke(unittest.TestCase):
     def test_tiny_run(self):
         sys.argv = ["bench_pgwriter.py", "--events", "2000",
                     "--latency-rate", "400", "--latency-seconds", "2",
-                    "--keep-up-events", "2000", "--json"]
+                    "--keep-up-events", "2000", "--repeats", "1", "--json"]
         r = bench_pgwriter.main()
         for k in ("batch_100", "batch_1000", "ceiling_copy"):
             self.assertGreater(r[k]["events_per_s"], 0, k)
