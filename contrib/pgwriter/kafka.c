@@ -49,7 +49,11 @@ static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
 	int64_t now = kafka_now_ms();
 	int slot = -1, quiet = 0;
 
-	if (level > 4) {
+	/* -X goes to the consumer and the dead-letter producer alike; that
+	 * each ignores the other's properties is no news. */
+	if (level > 4 || (strcmp(fac, "CONFWARN") == 0 &&
+			  (strstr(buf, "consumer property and will be ignored") ||
+			   strstr(buf, "producer property and will be ignored")))) {
 		log_debug("kafka: %s: %s", fac, buf);
 		return;
 	}
