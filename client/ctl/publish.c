@@ -117,9 +117,9 @@ static void publish_print_corr(struct ctl_publish *p)
 }
 
 /* One --json result line. */
-static void publish_print_json(struct ctl_publish *p, int ok, const char *corr,
-			       size_t corr_len, const char *event_id,
-			       const char *via, const char *error)
+static void publish_print_json(int ok, const char *corr, size_t corr_len,
+			       const char *event_id, const char *via,
+			       const char *error)
 {
 	FILE *o = stdout;
 
@@ -134,7 +134,6 @@ static void publish_print_json(struct ctl_publish *p, int ok, const char *corr,
 		jsonout_str(o, error, strlen(error), 0);
 	}
 	fputs("}\n", o);
-	(void)p;
 }
 
 int ctl_publish_fail(struct ctl_publish *p, int code, const char *corr,
@@ -148,7 +147,7 @@ int ctl_publish_fail(struct ctl_publish *p, int code, const char *corr,
 	va_end(ap);
 	publish_print_corr(p);
 	if (p->json)
-		publish_print_json(p, 0, corr, corr ? strlen(corr) : 0, NULL,
+		publish_print_json(0, corr, corr ? strlen(corr) : 0, NULL,
 				   NULL, msg);
 	else
 		ctl_warn("%s", msg);
@@ -192,7 +191,7 @@ int ctl_publish_line(struct ctl_publish *p, const char *line, size_t len)
 		ctl_warn("warning: agentlogd unreachable, event kept for later: %s",
 			 agentlog_error(p->h));
 	if (p->json)
-		publish_print_json(p, 1, corr, strlen(corr),
+		publish_print_json(1, corr, strlen(corr),
 				   p->wait && rc == 0 ? eid : NULL,
 				   rc == 0 ? "daemon" : "inbox", NULL);
 	else if (p->wait && rc == 0)

@@ -66,6 +66,7 @@ struct agentlog_opts {
 				   * "agent_action", ... or a topic name;
 				   * NULL: such events are invalid */
 	unsigned flags;           /* AGENTLOG_NO_INBOX | AGENTLOG_VALIDATE */
+	void *reserved[4];        /* room for options to come: leave zero */
 };
 
 /* Fill o with the defaults (all zero: the same as a zeroed struct). */
