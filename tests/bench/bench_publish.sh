@@ -40,24 +40,36 @@ done
 cid=ad12146a-b7d0-4a47-86bf-7ec298ce2c81
 ev='{"type":"agent_action","correlation_id":"'$cid'","agent_name":"polymorphic-agent","action_type":"tool_call","action_name":"read_file","action_details":{"file_path":"/path/to/file.py","lines_read":150},"duration_ms":12}'
 export AGENTLOG_SOCKET=$sock AGENTLOG_JOURNAL_DIR=$tmp/journal
-out=${BENCH_OUT:-$tmp/hyperfine.json}
-hyperfine -N --warmup 50 --runs "$runs" --export-json "$out" \
-	-n true "/bin/true" \
-	-n min_send "$minsend $sock '$ev'" \
-	-n send "$ctl send '$ev'" \
-	-n agent-action "$ctl log-agent-action --agent polymorphic-agent --action-type decision --action-name route_to_specialized_agent --details '{\"selected_agent\":\"agent-performance\",\"confidence\":0.92}' --correlation-id $cid --duration-ms 45" \
-	-n routing-decision "$ctl log-routing-decision --agent agent-performance --confidence 0.92 --strategy enhanced_fuzzy_matching --latency-ms 45 --user-request 'optimize my database queries' --reasoning 'High confidence match' --correlation-id $cid" \
-	-n transformation "$ctl log-transformation --from-agent polymorphic-agent --to-agent agent-performance --success true --duration-ms 85 --correlation-id $cid --reason 'High confidence match' --confidence 0.92" \
-	-n performance-metrics "$ctl log-performance-metrics --query 'optimize my database queries' --duration-ms 45 --cache-hit false --candidates 5 --correlation-id $cid --strategy enhanced_fuzzy_matching" \
-	>"$tmp/hyperfine.txt"
-python3 - "$out" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-floor = res["min_send"]["median"]
-print("%-20s %10s %10s %12s" % ("command", "median ms", "mean ms", "vs min_send"))
-for name, r in res.items():
-    print("%-20s %10.3f %10.3f %11.2fx" % (name, r["median"] * 1e3, r["mean"] * 1e3,
-                                          r["median"] / floor))
+rounds=${BENCH_ROUNDS:-5}
+# hyperfine runs one command's runs back to back: on a shared machine the
+# load drifts between commands.  Several short rounds, each with every
+# command, and the median of the per-round figures, keep that drift out of
+# the ratios.
+for r in $(seq 1 "$rounds"); do
+	hyperfine -N --warmup 20 --runs $((runs / rounds)) --export-json "$tmp/round$r.json" \
+		-n true "/bin/true" \
+		-n min_send "$minsend $sock '$ev'" \
+		-n send "$ctl send '$ev'" \
+		-n agent-action "$ctl log-agent-action --agent polymorphic-agent --action-type decision --action-name route_to_specialized_agent --details '{\"selected_agent\":\"agent-performance\",\"confidence\":0.92}' --correlation-id $cid --duration-ms 45" \
+		-n routing-decision "$ctl log-routing-decision --agent agent-performance --confidence 0.92 --strategy enhanced_fuzzy_matching --latency-ms 45 --user-request 'optimize my database queries' --reasoning 'High confidence match' --correlation-id $cid" \
+		-n transformation "$ctl log-transformation --from-agent polymorphic-agent --to-agent agent-performance --success true --duration-ms 85 --correlation-id $cid --reason 'High confidence match' --confidence 0.92" \
+		-n performance-metrics "$ctl log-performance-metrics --query 'optimize my database queries' --duration-ms 45 --cache-hit false --candidates 5 --correlation-id $cid --strategy enhanced_fuzzy_matching" \
+		>"$tmp/hyperfine$r.txt" 2>&1
+done
+[ -n "${BENCH_OUT:-}" ] && cp "$tmp"/round*.json "$BENCH_OUT" 2>/dev/null || true
+python3 - "$tmp" "$rounds" <<'PY'
+import json, statistics, sys
+tmp, rounds = sys.argv[1], int(sys.argv[2])
+per = {}          # command -> [(median, ratio to min_send) per round]
+for r in range(1, rounds + 1):
+    res = {x["command"]: x for x in json.load(open("%s/round%d.json" % (tmp, r)))["results"]}
+    floor = res["min_send"]["median"]
+    for name, x in res.items():
+        per.setdefault(name, []).append((x["median"], x["median"] / floor))
+print("%-20s %10s %12s   (median over %d rounds)" % ("command", "median ms", "vs min_send", rounds))
+for name, v in per.items():
+    print("%-20s %10.3f %11.2fx" % (name, statistics.median(m for m, _ in v) * 1e3,
+                                     statistics.median(q for _, q in v)))
 PY
 accepted=$("$ctl" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"]["accepted"])')
 echo "agentlogd accepted $accepted events during the run"
