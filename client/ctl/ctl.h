@@ -107,6 +107,27 @@ int ctl_publish_fail(struct ctl_publish *p, int code, const char *corr,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ctl_publish_close(struct ctl_publish *p);
 
+/* Options of the control-request commands (status, ping: ping.c). */
+struct ctl_request_opts {
+	const char *socket;
+	int json;
+	int timeout_ms;
+};
+/* Parse --socket, --json, --timeout, --help: -1 to go on, else an exit code. */
+int ctl_request_parse(const struct ctl_cmd *cmd, struct ctl_request_opts *o,
+		      int argc, char **argv);
+/* Send a control request; the reply goes into a malloc'd *reply (freed by
+ * the caller).  Returns its length, or <0 (reported on stderr). */
+int ctl_request(const struct ctl_request_opts *o, const char *request,
+		char **reply);
+
+/*
+ * dlopen an agentlogctl module by file name: from $AGENTLOG_MODULE_DIR,
+ * else next to the executable (the build tree), else
+ * <exe>/../<libdir>/agentlog/ (an installed tree).  NULL with a message.
+ */
+void *ctl_module_open(const char *name, char *err, size_t errlen);
+
 /* Handlers, one family per file. */
 int ctl_cmd_send(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_skill(const struct ctl_cmd *cmd, int argc, char **argv);
@@ -115,6 +136,8 @@ int ctl_cmd_ping(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_journal(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_trace(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_replay(const struct ctl_cmd *cmd, int argc, char **argv);
+/* A command of the view module: cmd->data names its handler (view.c). */
+int ctl_cmd_view(const struct ctl_cmd *cmd, int argc, char **argv);
 
 /* A skill's flags, the common ones and its example (skill.c). */
 void ctl_skill_usage(const struct ctl_skill *s, FILE *out);

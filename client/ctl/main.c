@@ -47,7 +47,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Show the daemon's figures (human-readable; raw JSON with --json).\n"
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
 	  "Example:\n  agentlogctl status --json | jq .\n",
-	  ctl_cmd_status, NULL },
+	  ctl_cmd_view, "ctl_cmd_status" },
 	{ "ping", NULL, "ping [--json] [--socket PATH] [--timeout MS]",
 	  "Check that agentlogd answers, and how fast.\n"
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
@@ -63,7 +63,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  TRACE_HELP
 	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
 	  "Example:\n  agentlogctl trace ad12146a-b7d0-4a47-86bf-7ec298ce2c81 --from journal\n",
-	  ctl_cmd_trace, NULL },
+	  ctl_cmd_view, "ctl_cmd_trace" },
 	{ "replay", NULL, "replay [options]",
 	  "Stream events from the beginning (or --since, --offset) of the topics, in\n"
 	  "order, one JSON object per line: topic, partition, offset, timestamp, key\n"
@@ -78,14 +78,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  TRACE_HELP
 	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
 	  "Example:\n  agentlogctl replay --from kafka --topic agent-routing-decisions | jq .\n",
-	  ctl_cmd_replay, NULL },
+	  ctl_cmd_view, "ctl_cmd_replay" },
 	{ "journal", NULL, "journal [--journal-dir DIR] dump [--from-seq N] | inbox [FILE]",
 	  "Print the records of the local journal (dump) or of the fallback inbox\n"
 	  "(inbox), one JSON object per line: seq, time_ms, type, key, event_id,\n"
 	  "value (the event).\n"
 	  "Example:\n  agentlogctl journal dump | jq -c .value\n",
 	  ctl_cmd_journal, NULL },
-	{ "hook", NULL, HOOK_USAGE, HOOK_HELP, ctl_cmd_hook, NULL },
+	{ "hook", NULL, HOOK_USAGE, HOOK_HELP, ctl_cmd_view, "ctl_cmd_hook" },
 };
 
 #define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

@@ -1,6 +1,6 @@
 /*
  * skill.h: the four seed skills as tables of flags, and the builder that
- * turns parsed flags into one event (cJSON), validated by proto.
+ * turns parsed flags into one event line, validated by proto.
  *
  * Which fields are required, and their ranges, is proto's business: the
  * builder only checks that a flag's value has the right JSON kind, and the
@@ -40,15 +40,13 @@ struct ctl_skill {
 	const char *default_json;
 };
 
-struct cJSON;
 struct ctl_build {
 	const struct ctl_skill *skill;
-	struct cJSON *obj;
-	unsigned char set[32];           /* which fields were given */
+	char *val[16];                   /* each field's JSON text, or NULL */
 	char err[PROTO_ERR_MAX + 64];
 };
 
-/* Start an event of skill s.  Returns 0 or -1 (out of memory). */
+/* Start an event of skill s.  Returns 0 or -1 (too many fields). */
 int ctl_build_start(struct ctl_build *b, const struct ctl_skill *s);
 /*
  * Set field i from its flag's text.  Returns 0, or -1 with a message
@@ -56,9 +54,10 @@ int ctl_build_start(struct ctl_build *b, const struct ctl_skill *s);
  */
 int ctl_build_set(struct ctl_build *b, size_t i, const char *arg);
 /*
- * Finish: add type, correlation_id, the timestamp (now_ms, ISO 8601) and
- * defaults; return the event as one line (malloc'd, NUL-terminated), or
- * NULL (out of memory).  Frees the tree.
+ * Finish: type, correlation_id, the fields given (in the table's order),
+ * the default and the timestamp (now_ms, ISO 8601); return the event as
+ * one line (malloc'd, NUL-terminated), or NULL (out of memory).  Frees
+ * the build.
  */
 char *ctl_build_finish(struct ctl_build *b, const char *corr, int64_t now_ms);
 /* Free a build abandoned before finish. */

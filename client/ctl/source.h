@@ -1,7 +1,7 @@
 /*
  * source.h: where trace and replay read events from: the local journal
  * (source_journal.c) or Kafka (the agentlog-kafka module, dlopen'ed by
- * kafka.c so that nothing else in agentlogctl maps librdkafka).
+ * source_kafka.c so that nothing else in agentlogctl maps librdkafka).
  *
  * A source yields raw records; filtering, de-duplication, ordering and
  * output are the commands' business, written once for both sources.
@@ -71,9 +71,8 @@ typedef struct src *(*src_kafka_open_fn)(int abi, const struct src_opts *o,
 					 char *err, size_t errlen);
 
 /*
- * Open the Kafka source: dlopen the module ($AGENTLOG_KAFKA_MODULE, else
- * next to the executable, else <prefix>/lib*\/agentlog/), then open.
- * NULL with a message in err.
+ * Open the Kafka source: dlopen agentlog-kafka.so (ctl_module_open), then
+ * open.  NULL with a message in err.
  */
 struct src *src_kafka_open(const struct src_opts *o, char *err, size_t errlen);
 

@@ -74,6 +74,20 @@ int agentlog__conn_read_line(int fd, char *buf, size_t cap, size_t *have,
 			     int64_t deadline);
 void agentlog__conn_consume(char *buf, size_t *have, size_t linelen);
 
+/* The members of a daemon reply that the library looks at. */
+struct agentlog__reply {
+	int ok;                              /* 1, 0, or -1 when absent */
+	char event_id[AGENTLOG_UUID_LEN + 1];
+	char error[AGENTLOG_ERR_MAX - 64];
+};
+
+/*
+ * Parse a NUL-terminated reply line (len bytes).  Returns 0, or -1 when it
+ * is not one well-formed JSON object.
+ */
+int agentlog__reply_parse(const char *line, size_t len,
+			  struct agentlog__reply *r);
+
 /*
  * Append one event to the inbox file at path (creating it and its
  * directories 0700, the file 0600).  line is the raw event (no newline);

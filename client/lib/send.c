@@ -15,8 +15,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "agentlog_int.h"
 #include "wire.h"
 
@@ -204,8 +202,7 @@ int agentlog_send(agentlog_t *h, const char *json, size_t len)
  */
 static int send_reply(agentlog_t *h, int64_t deadline, char *event_id)
 {
-	const cJSON *ok, *val;
-	cJSON *j;
+	struct agentlog__reply r;
 	int n, rc = 0;
 
 	n = agentlog__conn_read_line(h->ack_fd, h->ack_buf, sizeof(h->ack_buf),
@@ -214,24 +211,16 @@ static int send_reply(agentlog_t *h, int64_t deadline, char *event_id)
 		return agentlog__fail(h, n, "no reply from %s: %s", h->sock_path,
 				      n == -ECONNRESET ? "connection closed"
 						       : strerror(-n));
-	j = cJSON_ParseWithLength(h->ack_buf, (size_t)n);
-	ok = cJSON_GetObjectItemCaseSensitive(j, "ok");
-	if (!cJSON_IsBool(ok)) {
+	if (agentlog__reply_parse(h->ack_buf, (size_t)n, &r) < 0 || r.ok < 0)
 		rc = agentlog__fail(h, -EPROTO, "bad reply: %.200s", h->ack_buf);
-	} else if (cJSON_IsFalse(ok)) {
-		val = cJSON_GetObjectItemCaseSensitive(j, "error");
-		rc = agentlog__fail(h, -EBADMSG, "%s", cJSON_IsString(val)
-				    ? val->valuestring : "rejected");
-	} else if (event_id) {
-		val = cJSON_GetObjectItemCaseSensitive(j, "event_id");
-		if (cJSON_IsString(val) &&
-		    strlen(val->valuestring) == AGENTLOG_UUID_LEN)
-			memcpy(event_id, val->valuestring, AGENTLOG_UUID_LEN + 1);
-		else
-			rc = agentlog__fail(h, -EPROTO, "reply without event_id: "
-					    "%.200s", h->ack_buf);
-	}
-	cJSON_Delete(j);
+	else if (!r.ok)
+		rc = agentlog__fail(h, -EBADMSG, "%s", r.error[0] ? r.error
+								 : "rejected");
+	else if (event_id && strlen(r.event_id) == AGENTLOG_UUID_LEN)
+		memcpy(event_id, r.event_id, AGENTLOG_UUID_LEN + 1);
+	else if (event_id)
+		rc = agentlog__fail(h, -EPROTO, "reply without event_id: %.200s",
+				    h->ack_buf);
 	agentlog__conn_consume(h->ack_buf, &h->ack_have, (size_t)n);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agentlog.h"
+#include "agentlog_int.h"
 #include "proto.h"
 #include "record.h"
 #include "tutil.h"
@@ -242,10 +243,31 @@ static void test_default_type_on_the_wire(const char *dir)
 	tu_unlisten(&l);
 }
 
+/* The daemon's replies, read without a JSON library. */
+static void test_reply_parse(void)
+{
+	static const char *const ok = "{\"ok\":true,\"event_id\":\"" CORR "\"}";
+	static const char *const bad = "{ \"x\" : {\"a\":[1,\"}\",-2.5e3,null]},"
+		"\"ok\" : false , \"error\":\"q\\\"b\\u00e9\\ud83d\\ude00\\n\"}";
+	struct agentlog__reply r;
+
+	CHECK(agentlog__reply_parse(ok, strlen(ok), &r) == 0);
+	CHECK_INT(r.ok, 1);
+	CHECK(!strcmp(r.event_id, CORR));
+	CHECK(agentlog__reply_parse(bad, strlen(bad), &r) == 0);
+	CHECK_INT(r.ok, 0);
+	CHECK(!strcmp(r.error, "q\"b\xc3\xa9\xf0\x9f\x98\x80\n"));
+	CHECK(agentlog__reply_parse("{\"ok\":tru}", 11, &r) == -1);
+	CHECK(agentlog__reply_parse("[1]", 3, &r) == -1);
+	CHECK(agentlog__reply_parse("{\"pong\":true}", 13, &r) == 0);
+	CHECK_INT(r.ok, -1);
+}
+
 int main(void)
 {
 	const char *dir = tu_tmpdir();
 
+	test_reply_parse();
 	test_send(dir);
 	test_reconnect(dir);
 	test_timeout(dir);
