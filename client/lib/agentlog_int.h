@@ -26,15 +26,15 @@
 
 struct agentlog {
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char journal_dir[PATH_MAX];
-	char inbox_path[PATH_MAX];
+	char *inbox_path;           /* malloc'd; NULL: no inbox (no HOME...) */
 	int timeout_ms;
 	int default_type;           /* enum proto_type, or -1 */
 	unsigned flags;
 	int fd;                     /* fire-and-forget connection, or -1 */
 	int ack_fd;                 /* acknowledged-mode connection, or -1 */
 	size_t ack_have;            /* bytes buffered in ack_buf */
-	char ack_buf[AGENTLOG_REPLY_MAX];
+	char *ack_buf;              /* AGENTLOG_REPLY_MAX, malloc'd on first use
+				     * (a one-event process never touches it) */
 	char err[AGENTLOG_ERR_MAX];
 	struct proto_event ev;      /* scratch for validation */
 };

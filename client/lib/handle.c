@@ -29,6 +29,7 @@ int agentlog__fail(agentlog_t *h, int code, const char *fmt, ...)
 /* Resolve the socket and inbox paths from opts, else as proto says. */
 static int handle_paths(agentlog_t *h, const struct agentlog_opts *o)
 {
+	char dir[PATH_MAX], path[PATH_MAX];
 	int n;
 
 	if (o->socket_path) {
@@ -39,16 +40,18 @@ static int handle_paths(agentlog_t *h, const struct agentlog_opts *o)
 		return -ENAMETOOLONG;
 	}
 	if (o->journal_dir) {
-		if (strlen(o->journal_dir) >= sizeof(h->journal_dir))
+		if (strlen(o->journal_dir) >= sizeof(dir))
 			return -ENAMETOOLONG;
-		strcpy(h->journal_dir, o->journal_dir);
-	} else if (proto_journal_dir(h->journal_dir, sizeof(h->journal_dir)) < 0) {
-		h->journal_dir[0] = '\0';   /* no inbox: no HOME, say */
-		return 0;
+		strcpy(dir, o->journal_dir);
+	} else if (proto_journal_dir(dir, sizeof(dir)) < 0) {
+		return 0;               /* no inbox: no HOME, say */
 	}
-	n = snprintf(h->inbox_path, sizeof(h->inbox_path), "%s/%s/%s",
-		     h->journal_dir, PROTO_INBOX_DIR, AGENTLOG_INBOX_FILE);
-	return n < 0 || (size_t)n >= sizeof(h->inbox_path) ? -ENAMETOOLONG : 0;
+	n = snprintf(path, sizeof(path), "%s/%s/%s", dir, PROTO_INBOX_DIR,
+		     AGENTLOG_INBOX_FILE);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	h->inbox_path = strdup(path);
+	return h->inbox_path ? 0 : -ENOMEM;
 }
 
 int agentlog_open(agentlog_t **out, const struct agentlog_opts *opts)
@@ -80,7 +83,7 @@ int agentlog_open(agentlog_t **out, const struct agentlog_opts *opts)
 	}
 	rc = handle_paths(h, opts);
 	if (rc < 0) {
-		free(h);
+		agentlog_close(h);
 		return rc;
 	}
 	*out = h;
@@ -99,7 +102,7 @@ const char *agentlog_socket_path(const agentlog_t *h)
 
 const char *agentlog_inbox_path(const agentlog_t *h)
 {
-	return h->inbox_path;
+	return h->inbox_path ? h->inbox_path : "";
 }
 
 void agentlog_close(agentlog_t *h)
@@ -110,6 +113,8 @@ void agentlog_close(agentlog_t *h)
 		close(h->fd);
 	if (h->ack_fd >= 0)
 		close(h->ack_fd);
+	free(h->inbox_path);
+	free(h->ack_buf);
 	free(h);
 }
 

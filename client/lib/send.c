@@ -142,7 +142,7 @@ static int send_inbox(agentlog_t *h, const char *json, size_t len,
 	snprintf(why, sizeof(why), "%s", h->err);
 	if (!validated && send_validate(h, json, len) < 0)
 		return -EINVAL;
-	if (!h->inbox_path[0])
+	if (!h->inbox_path)
 		return agentlog__fail(h, -ENOENT, "%s; no journal directory "
 				      "for the inbox (set AGENTLOG_JOURNAL_DIR)",
 				      why);
@@ -205,7 +205,7 @@ static int send_reply(agentlog_t *h, int64_t deadline, char *event_id)
 	struct agentlog__reply r;
 	int n, rc = 0;
 
-	n = agentlog__conn_read_line(h->ack_fd, h->ack_buf, sizeof(h->ack_buf),
+	n = agentlog__conn_read_line(h->ack_fd, h->ack_buf, AGENTLOG_REPLY_MAX,
 				     &h->ack_have, deadline);
 	if (n < 0)
 		return agentlog__fail(h, n, "no reply from %s: %s", h->sock_path,
@@ -244,6 +244,8 @@ static int send_ack_write(agentlog_t *h, const char *json, size_t len,
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		*fresh = h->ack_fd < 0;
+		if (!h->ack_buf && !(h->ack_buf = malloc(AGENTLOG_REPLY_MAX)))
+			return agentlog__fail(h, -ENOMEM, "out of memory");
 		if (*fresh) {
 			rc = agentlog__conn_open(h, h->sock_path, h->timeout_ms);
 			if (rc < 0)
