@@ -122,11 +122,18 @@ int ctl_request(const struct ctl_request_opts *o, const char *request,
 		char **reply);
 
 /*
- * dlopen an agentlogctl module by file name: from $AGENTLOG_MODULE_DIR,
- * else next to the executable (the build tree), else
- * <exe>/../<libdir>/agentlog/ (an installed tree).  NULL with a message.
+ * Where a companion file is: $AGENTLOG_MODULE_DIR/name, else next to the
+ * executable (the build tree), else <exe>/../<libdir>/agentlog/name (an
+ * installed tree).  Returns 0 with the path in out (outlen >= PATH_MAX +
+ * 64), or -1 (module.c).
  */
+int ctl_module_path(const char *name, char *out, size_t outlen);
+/* dlopen a companion module found that way; NULL with a message
+ * (source_kafka.c: agentlogctl-view only). */
 void *ctl_module_open(const char *name, char *err, size_t errlen);
+/* Replace this process with a companion executable found the same way,
+ * with argv (argv[0] the command).  Returns only on failure (exit code). */
+int ctl_module_exec(const char *name, int argc, char **argv);
 
 /* Handlers, one family per file. */
 int ctl_cmd_send(const struct ctl_cmd *cmd, int argc, char **argv);
@@ -136,7 +143,7 @@ int ctl_cmd_ping(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_journal(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_trace(const struct ctl_cmd *cmd, int argc, char **argv);
 int ctl_cmd_replay(const struct ctl_cmd *cmd, int argc, char **argv);
-/* A command of the view module: cmd->data names its handler (view.c). */
+/* A command run by agentlogctl-view (view.c). */
 int ctl_cmd_view(const struct ctl_cmd *cmd, int argc, char **argv);
 
 /* A skill's flags, the common ones and its example (skill.c). */

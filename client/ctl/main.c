@@ -2,7 +2,7 @@
  * main.c: agentlogctl's command table and dispatch.
  *
  * Start-up does nothing a command does not need: no configuration file,
- * no Kafka client (trace/replay load theirs only when reading Kafka).
+ * no JSON library, no Kafka client (see module.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,18 @@
 	"Builds the event from the flags (the seed skill's own), validates it\n" \
 	"and sends it to agentlogd.  Each flag also answers to the event field's\n" \
 	"name with dashes (e.g. --selected-agent for --agent).\n"
+
+/*
+ * status, trace and replay need cJSON: agentlogctl (static, libc only)
+ * hands them to agentlogctl-view, which is this same table compiled with
+ * CTL_VIEW and linked dynamically with cJSON (and can load the Kafka
+ * module).
+ */
+#ifdef CTL_VIEW
+#define VIEW(fn) fn, NULL
+#else
+#define VIEW(fn) ctl_cmd_view, NULL
+#endif
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "send", NULL, "send [--type TYPE] [options] [EVENT | -]",
@@ -47,7 +59,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "Show the daemon's figures (human-readable; raw JSON with --json).\n"
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
 	  "Example:\n  agentlogctl status --json | jq .\n",
-	  ctl_cmd_view, "ctl_cmd_status" },
+	  VIEW(ctl_cmd_status) },
 	{ "ping", NULL, "ping [--json] [--socket PATH] [--timeout MS]",
 	  "Check that agentlogd answers, and how fast.\n"
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
@@ -63,7 +75,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  TRACE_HELP
 	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
 	  "Example:\n  agentlogctl trace ad12146a-b7d0-4a47-86bf-7ec298ce2c81 --from journal\n",
-	  ctl_cmd_view, "ctl_cmd_trace" },
+	  VIEW(ctl_cmd_trace) },
 	{ "replay", NULL, "replay [options]",
 	  "Stream events from the beginning (or --since, --offset) of the topics, in\n"
 	  "order, one JSON object per line: topic, partition, offset, timestamp, key\n"
@@ -78,14 +90,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  TRACE_HELP
 	  "Exit status: 0, 1 when the source cannot be read, 2 usage error.\n"
 	  "Example:\n  agentlogctl replay --from kafka --topic agent-routing-decisions | jq .\n",
-	  ctl_cmd_view, "ctl_cmd_replay" },
+	  VIEW(ctl_cmd_replay) },
 	{ "journal", NULL, "journal [--journal-dir DIR] dump [--from-seq N] | inbox [FILE]",
 	  "Print the records of the local journal (dump) or of the fallback inbox\n"
 	  "(inbox), one JSON object per line: seq, time_ms, type, key, event_id,\n"
 	  "value (the event).\n"
 	  "Example:\n  agentlogctl journal dump | jq -c .value\n",
 	  ctl_cmd_journal, NULL },
-	{ "hook", NULL, HOOK_USAGE, HOOK_HELP, ctl_cmd_view, "ctl_cmd_hook" },
+	{ "hook", NULL, HOOK_USAGE, HOOK_HELP, VIEW(ctl_cmd_hook) },
 };
 
 #define NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

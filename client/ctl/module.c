@@ -1,12 +1,15 @@
 /*
- * module.c: finding and loading agentlogctl's modules.
+ * module.c: finding agentlogctl's companions (agentlogctl-view,
+ * agentlog-kafka.so) and handing a command over to agentlogctl-view.
  *
- * agentlogctl is started once per event by hooks, so it maps as little as
- * possible: the commands that need cJSON (status, trace, replay) live in
- * agentlogctl-view.so and the Kafka reader in agentlog-kafka.so, both
- * loaded with dlopen() only by the commands that use them.
+ * agentlogctl is started once per event by hooks, so it is as light as
+ * possible (a static executable, libc only): the commands that need cJSON
+ * (status, trace, replay) are in agentlogctl-view, an ordinary dynamic
+ * executable it runs with execv(), and the Kafka reader is
+ * agentlog-kafka.so, which agentlogctl-view loads with dlopen() only when
+ * it reads Kafka.
  */
-#include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,33 +22,46 @@
 #define AGENTLOG_LIBDIR "lib"
 #endif
 
-void *ctl_module_open(const char *name, char *err, size_t errlen)
+int ctl_module_path(const char *name, char *out, size_t outlen)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	char exe[PATH_MAX], *slash;
 	const char *dir = getenv("AGENTLOG_MODULE_DIR");
 	ssize_t n;
-	void *h;
 
 	if (dir && *dir) {
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
-			snprintf(err, errlen, "dlopen(%s) failed: %s", path, dlerror());
-		return h;
+		snprintf(out, outlen, "%s/%s", dir, name);
+		return 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || !(slash = memrchr(exe, '/', (size_t)n))) {
-		snprintf(err, errlen, "cannot find the executable's directory");
-		return NULL;
-	}
+	if (n <= 0 || !(slash = memrchr(exe, '/', (size_t)n)))
+		return -1;
 	*slash = '\0';
-	snprintf(path, sizeof(path), "%s/%s", exe, name);
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
-		return h;
-	snprintf(path, sizeof(path), "%s/../%s/agentlog/%s", exe, AGENTLOG_LIBDIR,
-		 name);
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
-		return h;
-	snprintf(err, errlen, "the module %s is not installed (%s)", name,
-		 dlerror());
-	return NULL;
+	snprintf(out, outlen, "%s/%s", exe, name);
+	if (access(out, F_OK) == 0)
+		return 0;
+	snprintf(out, outlen, "%s/../%s/agentlog/%s", exe, AGENTLOG_LIBDIR, name);
+	return 0;
+}
+
+int ctl_module_exec(const char *name, int argc, char **argv)
+{
+	char path[PATH_MAX + 64];
+	char **av;
+	int i;
+
+	if (ctl_module_path(name, path, sizeof(path)) < 0) {
+		ctl_warn("cannot find the executable's directory");
+		return CTL_FAIL;
+	}
+	av = calloc((size_t)argc + 2, sizeof(*av));
+	if (!av)
+		return CTL_FAIL;
+	av[0] = path;
+	for (i = 0; i < argc; i++)
+		av[i + 1] = argv[i];
+	fflush(stdout);
+	execv(path, av);
+	ctl_warn("cannot run %s: %s", path, strerror(errno));
+	free(av);
+	return CTL_FAIL;
 }

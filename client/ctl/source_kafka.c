@@ -9,12 +9,28 @@
  * ordering and rendering for both sources, with no pipe in between.
  */
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "ctl.h"
 #include "source.h"
 
 #define MODULE_NAME "agentlog-kafka.so"
+
+void *ctl_module_open(const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	void *h;
+
+	if (ctl_module_path(name, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "cannot find the executable's directory");
+		return NULL;
+	}
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		snprintf(err, errlen, "cannot load %s: %s", name, dlerror());
+	return h;
+}
 
 struct src *src_kafka_open(const struct src_opts *o, char *err, size_t errlen)
 {
