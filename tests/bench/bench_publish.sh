@@ -6,14 +6,17 @@
 # Starts agentlogd (journal only) in a temporary directory, then measures
 # side by side with hyperfine, in the same run: /bin/true (the cost of
 # starting any process), min_send (connect, write one line, exit: the
-# floor for a publish), `agentlogctl send` and each typed subcommand with
-# the seed's flags.  Prints each median and its ratio to min_send (the
+# floor for a publish, linked the default way), min_send_static (the same
+# linked static-pie like agentlogctl, for an even comparison),
+# `agentlogctl send` and each typed subcommand with the seed's flags.  Prints each median and its ratio to min_send (the
 # target is <= 1.15), and leaves hyperfine's JSON in $BENCH_OUT if set.
 set -euo pipefail
 build=${1:-build}
 runs=${2:-1000}
 ctl="$build/client/agentlogctl"
 minsend="$build/tests/bench/min_send"
+static="$build/tests/bench/min_send_static"     # optional
+[ -x "$static" ] || static=
 daemon="$build/daemon/agentlogd"
 for f in "$ctl" "$minsend" "$daemon"; do
 	[ -x "$f" ] || { echo "bench_publish: $f not built" >&2; exit 2; }
@@ -49,6 +52,7 @@ for r in $(seq 1 "$rounds"); do
 	hyperfine -N --warmup 20 --runs $((runs / rounds)) --export-json "$tmp/round$r.json" \
 		-n true "/bin/true" \
 		-n min_send "$minsend $sock '$ev'" \
+		${static:+-n min_send_static "$static $sock '$ev'"} \
 		-n send "$ctl send '$ev'" \
 		-n agent-action "$ctl log-agent-action --agent polymorphic-agent --action-type decision --action-name route_to_specialized_agent --details '{\"selected_agent\":\"agent-performance\",\"confidence\":0.92}' --correlation-id $cid --duration-ms 45" \
 		-n routing-decision "$ctl log-routing-decision --agent agent-performance --confidence 0.92 --strategy enhanced_fuzzy_matching --latency-ms 45 --user-request 'optimize my database queries' --reasoning 'High confidence match' --correlation-id $cid" \
