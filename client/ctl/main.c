@@ -19,7 +19,7 @@
 	"name with dashes (e.g. --selected-agent for --agent).\n"
 
 /*
- * status, trace and replay need cJSON: agentlogctl (static, libc only)
+ * status, trace, replay and hook need cJSON: agentlogctl (static, libc only)
  * hands them to agentlogctl-view, which is this same table compiled with
  * CTL_VIEW and linked dynamically with cJSON (and can load the Kafka
  * module).

@@ -4,7 +4,7 @@
  *
  * agentlogctl is started once per event by hooks, so it is as light as
  * possible (a static executable, libc only): the commands that need cJSON
- * (status, trace, replay) are in agentlogctl-view, an ordinary dynamic
+ * (status, trace, replay, hook) are in agentlogctl-view, an ordinary dynamic
  * executable it runs with execv(), and the Kafka reader is
  * agentlog-kafka.so, which agentlogctl-view loads with dlopen() only when
  * it reads Kafka.

@@ -1,5 +1,5 @@
 /*
- * view.c: status, trace and replay are run by agentlogctl-view (see
+ * view.c: status, trace, replay and hook are run by agentlogctl-view (see
  * module.c for why they are not in this executable).
  */
 #include "ctl.h"
