@@ -1,0 +1,138 @@
+/*
+ * inbox.c: ingest the client fallback inbox at start.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inbox.h"
+#include "ingest.h"
+#include "log.h"
+#include "record.h"
+#include "server.h"
+#include "wire.h"
+
+/* Read a whole file into memory (inbox files are small by nature). */
+static char *inbox_slurp(int fd, size_t *len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		return NULL;
+	size_t off = 0;
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	*len = off;
+	return buf;
+}
+
+/* Ingest the records of one file; returns accepted, or -1 if unreadable. */
+static long inbox_file(struct server *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		log_warn("open(%s) failed: %s", path, strerror(errno));
+		return -1;
+	}
+	/* A writer that opened the file before our rename may still be
+	 * appending: its lock orders it before us. */
+	flock(fd, LOCK_SH);
+	struct stat st;
+	fstat(fd, &st);
+	size_t len = 0;
+	char *buf = inbox_slurp(fd, &len);
+	close(fd);
+	if (buf == NULL) {
+		log_warn("reading %s failed", path);
+		return -1;
+	}
+	struct proto_source src = { -1, (int64_t)st.st_uid, (int64_t)st.st_gid,
+				    s->host, "inbox" };
+	long accepted = 0, rejected = 0, corrupt = 0;
+	size_t off = 0;
+	while (off < len) {
+		struct rec r;
+		enum rec_status st2 = rec_decode(buf + off, len - off, &r);
+		if (st2 == REC_SHORT)
+			break;              /* a torn final append: nothing whole */
+		if (st2 == REC_BAD) {
+			size_t skip = rec_resync(buf + off + 1, len - off - 1) + 1;
+			corrupt += (long)skip;
+			off += skip;
+			continue;
+		}
+		uint64_t seq;
+		char err[PROTO_ERR_MAX];
+		if (ingest_stored(s, r.value, r.value_len, &src, r.event_id,
+				  r.time_ms, &seq, err))
+			accepted++;
+		else
+			rejected++, log_warn("inbox event rejected: %s", err);
+		off += r.len;
+	}
+	free(buf);
+	if (journal_flush(s->journal) != 0) {
+		log_error("cannot journal the inbox %s; keeping it for the next start", path);
+		return -1;
+	}
+	log_info("ingested %ld event(s) from %s (%ld rejected%s)", accepted, path,
+		 rejected, corrupt ? ", corrupt bytes skipped" : "");
+	return accepted;
+}
+
+static int inbox_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long inbox_ingest(struct server *s)
+{
+	char dir[sizeof s->cfg->journal_dir + 16];
+	snprintf(dir, sizeof dir, "%s/%s", s->cfg->journal_dir, PROTO_INBOX_DIR);
+	char pending[sizeof dir + 16], claimed[sizeof dir + 48];
+	snprintf(pending, sizeof pending, "%s/pending.rec", dir);
+	snprintf(claimed, sizeof claimed, "%s/ingesting-%020lld.rec", dir,
+		 (long long)server_now_ms());
+	if (rename(pending, claimed) < 0 && errno != ENOENT)
+		log_warn("rename(%s) failed: %s", pending, strerror(errno));
+
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	char *names[256];
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < 256)
+		if (strncmp(e->d_name, "ingesting-", 10) == 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t)n, sizeof names[0], inbox_cmp);
+
+	long total = 0;
+	for (int i = 0; i < n; i++) {
+		char path[sizeof dir + 300];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		free(names[i]);
+		long got = inbox_file(s, path);
+		if (got < 0)
+			continue;
+		total += got;
+		if (unlink(path) < 0)
+			log_warn("unlink(%s) failed: %s", path, strerror(errno));
+	}
+	return total;
+}
