@@ -104,8 +104,9 @@ static long bench_accepted(void)
 	}
 	close(fd);
 	buf[len] = '\0';
-	const char *p = strstr(buf, "\"events\":{\"accepted\":");
-	return p ? atol(p + 22) : -1;
+	static const char key[] = "\"events\":{\"accepted\":";
+	const char *p = strstr(buf, key);
+	return p ? atol(p + sizeof key - 1) : -1;
 }
 
 /* The ceiling: one thread polls every connection and discards the bytes. */

@@ -6,6 +6,7 @@ import subprocess
 import tempfile
 import threading
 import unittest
+import urllib.request
 import uuid
 
 from daemon import AGENTLOGD, Daemon, line, make_event, wait_for
@@ -125,6 +126,49 @@ class LifecycleTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(tmp, "unused.sock")))
         p.send_signal(signal.SIGTERM)
         self.assertEqual(p.wait(30), 0)
+
+
+class MetricsTest(unittest.TestCase):
+    def free_port(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    def test_prometheus_endpoint(self):
+        port = self.free_port()
+        with Daemon(args=["--metrics-listen", "127.0.0.1:%d" % port]) as d:
+            d.send_ack([make_event("agent_action"), make_event("agent_action"),
+                        make_event("routing_decision", confidence_score=7)])
+            url = "http://127.0.0.1:%d/metrics" % port
+
+            def scrape():
+                body = urllib.request.urlopen(url, timeout=5).read().decode()
+                return body if 'agentlogd_events_accepted_total{type="agent_action"} 2' in body else None
+            body = wait_for(scrape, what="the metrics snapshot to show 2 accepted")
+            self.assertIn('agentlogd_events_rejected_total{type="routing_decision"} 1', body)
+            self.assertIn('agentlogd_rejections_total{reason="confidence_score"} 1', body)
+            for name in ("agentlogd_journal_backlog_events", "agentlogd_kafka_up",
+                         "agentlogd_publish_success_ratio", "agentlogd_events_per_second"):
+                self.assertIn("# TYPE " + name, body)
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen("http://127.0.0.1:%d/nope" % port, timeout=5)
+            self.assertEqual(e.exception.code, 404)
+
+
+class GroupTest(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to give the socket to another group")
+    def test_socket_group(self):
+        import grp
+        g = grp.getgrnam("daemon")
+        tmp = tempfile.mkdtemp(prefix="agentlog-grp-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
+        with Daemon(tmp=tmp, args=["--socket-group", "daemon"]) as d:
+            st = os.stat(d.sock)
+            self.assertEqual(st.st_gid, g.gr_gid)
+            self.assertEqual(st.st_mode & 0o777, 0o660)
+            self.assertEqual(os.stat(os.path.dirname(d.sock)).st_mode & 0o777, 0o750)
 
 
 if __name__ == "__main__":

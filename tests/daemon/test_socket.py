@@ -93,6 +93,17 @@ class SocketTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("world-writable", out)
 
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to run a client as another uid")
+    def test_other_uid_refused(self):
+        with Daemon(tmp=self.tmp) as d:
+            os.chmod(os.path.dirname(d.sock), 0o755)   # only the socket's own mode guards it now
+            code = ("import os,socket,sys; os.setgid(65534); os.setuid(65534); "
+                    "s=socket.socket(socket.AF_UNIX); "
+                    "sys.exit(3) if s.connect_ex(sys.argv[1]) == 13 else sys.exit(0)")
+            for path in (d.sock, d.dgram):
+                p = subprocess.run(["/usr/bin/python3", "-c", code, path])
+                self.assertEqual(p.returncode, 3, "uid 65534 could connect to " + path)
+
     def test_no_network_listener(self):
         with Daemon(tmp=self.tmp) as d:
             inodes = set()

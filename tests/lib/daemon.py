@@ -167,7 +167,11 @@ class Daemon:
     def connect(self, timeout=10.0):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(timeout)
-        s.connect(self.sock)
+        try:
+            s.connect(self.sock)
+        except OSError:
+            s.close()
+            raise
         return s
 
     def request(self, req, timeout=10.0):
