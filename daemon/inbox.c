@@ -18,6 +18,15 @@
 #include "server.h"
 #include "wire.h"
 
+#define INBOX_MAX_CLAIMED 16
+
+/* Files ingested, waiting for the journal to be durable past last_seq. */
+static struct {
+	char path[4200];
+	uint64_t last_seq;
+} inbox_claimed[INBOX_MAX_CLAIMED];
+static int inbox_nclaimed;
+
 /* Read a whole file into memory (inbox files are small by nature). */
 static char *inbox_slurp(int fd, size_t *len)
 {
@@ -41,16 +50,16 @@ static char *inbox_slurp(int fd, size_t *len)
 }
 
 /* Ingest the records of one file; returns accepted, or -1 if unreadable. */
-static long inbox_file(struct server *s, const char *path)
+static long inbox_file(struct server *s, const char *path, uint64_t *last_seq)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		log_warn("open(%s) failed: %s", path, strerror(errno));
 		return -1;
 	}
-	/* A writer that opened the file before our rename may still be
-	 * appending: its lock orders it before us. */
-	flock(fd, LOCK_SH);
+	/* A writer that locked the file before our rename may still be
+	 * appending: taking the lock once waits for it. */
+	flock(fd, LOCK_EX);
 	struct stat st;
 	fstat(fd, &st);
 	size_t len = 0;
@@ -77,9 +86,11 @@ static long inbox_file(struct server *s, const char *path)
 		}
 		uint64_t seq;
 		char err[PROTO_ERR_MAX];
-		if (ingest_stored(s, r.value, r.value_len, &src, r.event_id,
-				  r.time_ms, &seq, err))
+		if (ingest_stored(s, r.value, r.value_len, r.type, &src,
+				  r.event_id, r.time_ms, &seq, err)) {
 			accepted++;
+			*last_seq = seq;
+		}
 		else
 			rejected++, log_warn("inbox event rejected: %s", err);
 		off += r.len;
@@ -101,22 +112,24 @@ static int inbox_cmp(const void *a, const void *b)
 
 long inbox_ingest(struct server *s)
 {
+	if (inbox_nclaimed > 0)
+		return 0;           /* the last pass is not durable yet */
 	char dir[sizeof s->cfg->journal_dir + 16];
 	snprintf(dir, sizeof dir, "%s/%s", s->cfg->journal_dir, PROTO_INBOX_DIR);
 	char pending[sizeof dir + 16], claimed[sizeof dir + 48];
 	snprintf(pending, sizeof pending, "%s/pending.rec", dir);
 	snprintf(claimed, sizeof claimed, "%s/ingesting-%020lld.rec", dir,
 		 (long long)server_now_ms());
-	if (rename(pending, claimed) < 0 && errno != ENOENT)
+	if (rename(pending, claimed) < 0 && errno != ENOENT && errno != ENOTDIR)
 		log_warn("rename(%s) failed: %s", pending, strerror(errno));
 
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return 0;
-	char *names[256];
+	char *names[INBOX_MAX_CLAIMED];
 	int n = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < 256)
+	while ((e = readdir(d)) != NULL && n < INBOX_MAX_CLAIMED)
 		if (strncmp(e->d_name, "ingesting-", 10) == 0)
 			names[n++] = strdup(e->d_name);
 	closedir(d);
@@ -124,15 +137,32 @@ long inbox_ingest(struct server *s)
 
 	long total = 0;
 	for (int i = 0; i < n; i++) {
-		char path[sizeof dir + 300];
+		char path[sizeof inbox_claimed[0].path];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		free(names[i]);
-		long got = inbox_file(s, path);
+		uint64_t last = 0;
+		long got = inbox_file(s, path, &last);
 		if (got < 0)
 			continue;
 		total += got;
-		if (unlink(path) < 0)
-			log_warn("unlink(%s) failed: %s", path, strerror(errno));
+		snprintf(inbox_claimed[inbox_nclaimed].path, sizeof path, "%s", path);
+		inbox_claimed[inbox_nclaimed++].last_seq = last;
 	}
 	return total;
+}
+
+int inbox_release(struct server *s, uint64_t durable_seq)
+{
+	int kept = 0;
+	for (int i = 0; i < inbox_nclaimed; i++) {
+		if (inbox_claimed[i].last_seq > durable_seq) {
+			inbox_claimed[kept++] = inbox_claimed[i];
+			continue;
+		}
+		if (unlink(inbox_claimed[i].path) < 0 && errno != ENOENT)
+			log_warn("unlink(%s) failed: %s", inbox_claimed[i].path,
+				 strerror(errno));
+	}
+	inbox_nclaimed = kept;
+	return kept;
 }

@@ -70,14 +70,14 @@ static void ingest_key(char *dst, const char *src, size_t len)
 
 /* Validate, reserve, splice, commit: the one path every event takes. */
 static int ingest_event(struct server *s, const char *line, size_t len,
-			const struct proto_source *src, int keep_id,
+			int default_type, const struct proto_source *src, int keep_id,
 			int64_t now, uint64_t *seq, uint8_t event_id[16],
 			char *err)
 {
 	struct ingest *in = &s->ingest;
 	struct proto_event ev;
 	ev.type = -1;
-	if (proto_event_parse(&ev, line, len, -1, err) != 0) {
+	if (proto_event_parse(&ev, line, len, default_type, err) != 0) {
 		int t = (ev.type >= 0 && ev.type < PROTO_TYPE_COUNT) ? ev.type
 								      : PROTO_TYPE_COUNT;
 		in->rejected[t]++;
@@ -116,20 +116,21 @@ int ingest_line(struct server *s, const char *line, size_t len,
 		const struct proto_source *src, uint64_t *seq,
 		uint8_t event_id[16], char *err)
 {
-	return ingest_event(s, line, len, src, 0, server_now_ms(), seq,
+	return ingest_event(s, line, len, -1, src, 0, server_now_ms(), seq,
 			    event_id, err);
 }
 
 int ingest_stored(struct server *s, const char *line, size_t len,
-		  const struct proto_source *src, const uint8_t given_id[16],
-		  int64_t given_ms, uint64_t *seq, char *err)
+		  int default_type, const struct proto_source *src,
+		  const uint8_t given_id[16], int64_t given_ms, uint64_t *seq,
+		  char *err)
 {
 	static const uint8_t zero[16];
 	uint8_t id[16];
 	int keep = memcmp(given_id, zero, 16) != 0;
 	if (keep)
 		memcpy(id, given_id, 16);
-	return ingest_event(s, line, len, src, keep,
+	return ingest_event(s, line, len, default_type, src, keep,
 			    given_ms > 0 ? given_ms : server_now_ms(), seq, id, err);
 }
 

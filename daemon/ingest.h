@@ -48,8 +48,9 @@ int ingest_line(struct server *s, const char *line, size_t len,
  * the same event_id and consumers drop the duplicate.
  */
 int ingest_stored(struct server *s, const char *line, size_t len,
-		  const struct proto_source *src, const uint8_t given_id[16],
-		  int64_t given_ms, uint64_t *seq, char *err);
+		  int default_type, const struct proto_source *src,
+		  const uint8_t given_id[16], int64_t given_ms, uint64_t *seq,
+		  char *err);
 
 /* Count a rejection that happened before validation (oversize line, ...). */
 void ingest_count_reject(struct server *s, const char *reason);

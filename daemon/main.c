@@ -58,11 +58,19 @@ static void server_on_check(uv_check_t *h)
 	conn_resume_paused(s);
 }
 
-/* Once a second: idle connections, rates, metrics, the watchdog. */
+/* Once a second: idle connections, rates, metrics, the watchdog, and
+ * every few seconds the inbox (a client may have fallen back just before
+ * the socket listened). */
 static void server_on_tick(uv_timer_t *t)
 {
 	struct server *s = t->data;
+	static unsigned ticks;
 	conn_sweep_idle(s, uv_now(s->loop));
+	if (inbox_release(s, s->durable_seq) == 0 && ++ticks % 5 == 0) {
+		long n = inbox_ingest(s);
+		if (n > 0)
+			log_info("inbox: %ld late event(s) journaled", n);
+	}
 	status_tick(s);
 	if (s->http)
 		metrics_http_update(s->http);
@@ -143,6 +151,7 @@ static void server_shutdown(struct server *s)
 	uint64_t grace = s->cfg->shutdown_timeout_ms > 1000 ? s->cfg->shutdown_timeout_ms : 1000;
 	server_run_until(s, server_all_durable, grace);
 	server_run_until(s, server_replies_out, 1000);
+	inbox_release(s, s->durable_seq);
 	if (s->fwd)
 		fwd_stop(s->fwd, (int)s->cfg->shutdown_timeout_ms);
 	conn_close_all(s);
@@ -275,9 +284,14 @@ int main(int argc, char **argv)
 	if (journal_open(s.loop, &cfg.journal, &s.journal, err, sizeof err) < 0)
 		goto fail_listen;
 	journal_set_callbacks(s.journal, server_on_durable, server_on_written, &s);
+	struct journal_stats js;
+	journal_get_stats(s.journal, &js);
+	s.durable_seq = js.durable_seq;
 	long inbox = inbox_ingest(&s);
 	if (inbox > 0)
 		log_info("inbox: %ld event(s) journaled", inbox);
+	server_run_until(&s, server_all_durable, 5000);
+	inbox_release(&s, s.durable_seq);
 	if (cfg.kafka_enabled && server_start_kafka(&s, err, sizeof err) < 0)
 		goto fail_journal;
 	if (server_serve(&s, err, sizeof err) < 0)
