@@ -147,12 +147,7 @@ static void config_defaults(struct config *cfg)
 	cfg->linger_ms = 5;
 	cfg->shutdown_timeout_ms = 5000;
 	cfg->log_level = LOG_INFO;
-	cfg->journal.max_bytes = 1ull << 30;
-	cfg->journal.segment_bytes = 64ull << 20;
-	cfg->journal.fsync = JOURNAL_FSYNC_INTERVAL;
-	cfg->journal.fsync_interval_ms = 100;
-	cfg->journal.fsync_bytes = 1ull << 20;
-	cfg->journal.when_full = JOURNAL_FULL_REJECT;
+	journal_opts_init(&cfg->journal);   /* 1 GiB, 64 MiB segments, interval */
 	for (int t = 0; t < PROTO_TYPE_COUNT; t++)
 		cfg->topic[t] = proto_type_topic(t);
 

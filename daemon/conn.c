@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "journal_fault.h"
 #include "ingest.h"
 #include "log.h"
 #include "server.h"
@@ -33,12 +34,14 @@ struct conn_link {
 struct conn {
 	uv_pipe_t h;
 	struct server *s;
-	struct conn_link all, wait, pause;
-	int in_wait, in_pause;
+	struct conn_link all, wait, pause, block;
+	int in_wait, in_pause, in_block;
 	struct proto_source src;
 	char *part;               /* a partial line carried between reads */
 	uint32_t part_len, part_cap;
 	int discarding;           /* skipping an over-long line */
+	char *held;               /* read, not yet ingested: the journal was full */
+	size_t held_len;
 	int ack;                  /* acknowledged mode */
 	int eof;                  /* peer finished writing: close when replies are out */
 	int reading;
@@ -95,6 +98,8 @@ static void conn_list_del(struct conn **head, struct conn *c, size_t off)
 
 static void conn_close(struct conn *c);
 static void conn_release(struct conn *c, uint64_t durable);
+static void conn_read_start(struct conn *c);
+static void conn_read_stop(struct conn *c);
 
 /* Ask the kernel who is on the other end; the event can never say. */
 static void conn_peer(struct conn *c, const char *host)
@@ -188,6 +193,33 @@ static void conn_reject(struct conn *c, const char *msg)
 	conn_reply(c, c->last_seq, conn_error_json(msg), NULL);
 }
 
+#ifdef AGENTLOG_FAULTS
+/*
+ * Test builds only (agentlogd-faults): ".fault OP N ERRNO" fails the next
+ * N calls of OP (write, short, fsync, open; N < 0: until cleared with
+ * N = 0); ".fault delay-fsync MS" makes every sync MS slower.
+ */
+static char *conn_fault(const char *arg)
+{
+	static const char *const ops[] = { "write", "short", "fsync", "open" };
+	char op[16];
+	int n = 0, e = 0;
+	if (sscanf(arg, "delay-fsync %d", &n) == 1) {
+		journal_fault_delay(JOURNAL_FAULT_FSYNC, n);
+		return strdup("{\"ok\":true}");
+	}
+	if (sscanf(arg, "%15s %d %d", op, &n, &e) < 2)
+		return conn_error_json("fault: want OP N ERRNO");
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(op, ops[i]) == 0) {
+			journal_fault_set((enum journal_fault_op)i, n, e);
+			return strdup("{\"ok\":true}");
+		}
+	}
+	return conn_error_json("fault: unknown op");
+}
+#endif
+
 /* A control request: ".hello", ".ack", ".ping", ".status". */
 static void conn_control(struct conn *c, const char *line, size_t len)
 {
@@ -203,6 +235,10 @@ static void conn_control(struct conn *c, const char *line, size_t len)
 			text = NULL;
 	} else if (strcmp(req, ".status") == 0) {
 		text = status_json(c->s);
+#ifdef AGENTLOG_FAULTS
+	} else if (strncmp(req, ".fault ", 7) == 0) {
+		text = conn_fault(req + 7);
+#endif
 	} else if (strcmp(req, ".ack") == 0) {
 		c->ack = 1;
 		text = strdup("{\"ok\":true,\"ack\":true}");
@@ -230,27 +266,57 @@ static void conn_control(struct conn *c, const char *line, size_t len)
 	conn_reply(c, c->last_seq, text, NULL);
 }
 
-/* One complete line, newline removed. */
-static void conn_line(struct conn *c, const char *line, size_t len)
+/* One complete line, newline removed.  Returns -1 when the journal asks
+ * us to wait (the line was not consumed), else 0. */
+static int conn_line(struct conn *c, const char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (len == 0)
-		return;
+		return 0;
 	if (line[0] == '.') {
 		conn_control(c, line, len);
-		return;
+		return 0;
 	}
 	uint64_t seq;
 	uint8_t id[16];
 	char err[PROTO_ERR_MAX];
-	if (ingest_line(c->s, line, len, &c->src, &seq, id, err)) {
+	int r = ingest_line(c->s, line, len, &c->src, &seq, id, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
 		c->last_seq = seq;
 		if (c->ack)
 			conn_reply(c, seq, NULL, id);
 	} else {
 		log_debug("rejected a line from pid %lld: %s", (long long)c->src.pid, err);
 		conn_reject(c, err);
+	}
+	return 0;
+}
+
+/*
+ * The journal is waiting for the disk: keep the bytes not yet ingested
+ * (head, then rest) and stop reading until conn_retry_blocked() succeeds.
+ */
+static void conn_block(struct conn *c, const char *head, size_t hn,
+		       const char *rest, size_t rn)
+{
+	char *b = malloc(hn + rn);
+	if (b == NULL) {
+		log_error("out of memory holding a blocked connection's input; closing it");
+		conn_close(c);
+		return;
+	}
+	memcpy(b, head, hn);
+	memcpy(b + hn, rest, rn);
+	free(c->held);
+	c->held = b;
+	c->held_len = hn + rn;
+	conn_read_stop(c);
+	if (!c->in_block) {
+		conn_list_add(&c->s->blocked, c, CONN_LIST_OFF(block));
+		c->in_block = 1;
 	}
 }
 
@@ -268,9 +334,10 @@ static void conn_oversize(struct conn *c)
 /* Keep the tail of a read that has no newline yet. */
 static int conn_keep(struct conn *c, const char *p, size_t n)
 {
-	if (c->part_len + n > c->part_cap) {
+	/* One spare byte: a blocked line is held again with its newline. */
+	if (c->part_len + n + 1 > c->part_cap) {
 		uint32_t cap = c->part_cap ? c->part_cap : 1024;
-		while (cap < c->part_len + n)
+		while (cap < c->part_len + n + 1)
 			cap *= 2;
 		char *b = realloc(c->part, cap);
 		if (b == NULL)
@@ -315,7 +382,13 @@ static void conn_feed(struct conn *c, const char *p, size_t n)
 			} else if (nl != NULL) {
 				size_t l = c->part_len;
 				c->part_len = 0;
-				conn_line(c, c->part, l);
+				if (conn_line(c, c->part, l) < 0) {
+					/* Hold the whole line again, newline included. */
+					c->part[l] = '\n';
+					conn_block(c, c->part, l + 1, nl + 1,
+						   (size_t)(end - nl - 1));
+					return;
+				}
 			}
 			if (nl == NULL)
 				return;
@@ -336,16 +409,68 @@ static void conn_feed(struct conn *c, const char *p, size_t n)
 			return;
 		}
 		size_t len = (size_t)(nl - p);
-		if (len > max)
+		if (len > max) {
 			conn_oversize(c);
-		else
-			conn_line(c, p, len);
+		} else if (conn_line(c, p, len) < 0) {
+			conn_block(c, p, (size_t)(end - p), NULL, 0);
+			return;
+		}
 		p = nl + 1;
 	}
 }
 
-static void conn_read_start(struct conn *c);
-static void conn_read_stop(struct conn *c);
+/* The final line of a peer that finished writing, newline or not. */
+static int conn_final_line(struct conn *c)
+{
+	if (c->part_len == 0 || c->discarding)
+		return 0;
+	size_t l = c->part_len;
+	c->part_len = 0;
+	if (conn_line(c, c->part, l) < 0) {
+		c->part_len = (uint32_t)l;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Offer a blocked connection's held bytes again.  Returns 0 when it is
+ * unblocked (and reading again), -1 while the journal still waits.
+ */
+static int conn_unblock(struct conn *c)
+{
+	char *held = c->held;
+	size_t n = c->held_len;
+	c->held = NULL;
+	c->held_len = 0;
+	conn_list_del(&c->s->blocked, c, CONN_LIST_OFF(block));
+	c->in_block = 0;
+	conn_feed(c, held, n);
+	free(held);
+	if (c->in_block || c->closing)
+		return -1;
+	if (c->eof) {
+		if (conn_final_line(c) < 0) {
+			conn_list_add(&c->s->blocked, c, CONN_LIST_OFF(block));
+			c->in_block = 1;
+			return -1;
+		}
+		if (c->qlen == 0 && c->write_pending == 0)
+			conn_close(c);
+		return 0;
+	}
+	conn_read_start(c);
+	return 0;
+}
+
+int conn_retry_blocked(struct server *s)
+{
+	while (s->blocked) {
+		if (conn_unblock(s->blocked) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 /* A reply write finished: free it, resume reading below the low mark. */
 static void conn_on_write(uv_write_t *req, int status)
@@ -467,13 +592,15 @@ static void conn_on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 		return;
 	if (nread == UV_EOF) {
 		/* A final line without a newline counts: the sender is done. */
-		if (c->part_len > 0 && !c->discarding) {
-			size_t l = c->part_len;
-			c->part_len = 0;
-			conn_line(c, c->part, l);
-		}
 		conn_read_stop(c);
 		c->eof = 1;
+		if (c->in_block)
+			return;         /* conn_unblock() finishes it */
+		if (conn_final_line(c) < 0) {
+			conn_list_add(&c->s->blocked, c, CONN_LIST_OFF(block));
+			c->in_block = 1;
+			return;
+		}
 		if (c->qlen == 0 && c->write_pending == 0)
 			conn_close(c);
 		return;
@@ -485,7 +612,8 @@ static void conn_on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 
 static void conn_read_start(struct conn *c)
 {
-	if (c->reading || c->closing || c->eof || c->write_paused || c->in_pause)
+	if (c->reading || c->closing || c->eof || c->write_paused || c->in_pause ||
+	    c->in_block)
 		return;
 	if (uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_on_read) == 0)
 		c->reading = 1;
@@ -517,6 +645,7 @@ static void conn_on_close(uv_handle_t *h)
 		free(c->q[(c->qhead + i) % c->qcap].text);
 	free(c->q);
 	free(c->part);
+	free(c->held);
 	free(c);
 }
 
@@ -531,7 +660,9 @@ static void conn_close(struct conn *c)
 		conn_list_del(&s->waiting, c, CONN_LIST_OFF(wait));
 	if (c->in_pause)
 		conn_list_del(&s->paused, c, CONN_LIST_OFF(pause));
-	c->in_wait = c->in_pause = 0;
+	if (c->in_block)
+		conn_list_del(&s->blocked, c, CONN_LIST_OFF(block));
+	c->in_wait = c->in_pause = c->in_block = 0;
 	s->nconns--;
 	uv_close((uv_handle_t *)&c->h, conn_on_close);
 }
@@ -609,31 +740,35 @@ void conn_sweep_idle(struct server *s, uint64_t now_ms)
  * and without waiting for more, so a burst sent just before SIGTERM is
  * journaled rather than lost with the socket buffers.
  */
-void conn_drain_all(struct server *s)
+int conn_drain_all(struct server *s)
 {
+	if (conn_retry_blocked(s) < 0)
+		return -1;
 	for (struct conn *c = s->conns; c; ) {
 		struct conn *next = c->all.next;
 		uv_os_fd_t fd;
-		if (!c->eof && uv_fileno((uv_handle_t *)&c->h, &fd) == 0) {
-			for (;;) {
-				ssize_t n = read(fd, conn_rbuf, sizeof conn_rbuf);
-				if (n > 0) {
-					conn_feed(c, conn_rbuf, (size_t)n);
-					continue;
-				}
-				if (n == 0 && c->part_len > 0 && !c->discarding) {
-					size_t l = c->part_len;
-					c->part_len = 0;
-					conn_line(c, c->part, l);
-				}
-				if (n < 0 && errno == EINTR)
-					continue;
-				break;
+		while (!c->eof && !c->in_block && !c->closing &&
+		       uv_fileno((uv_handle_t *)&c->h, &fd) == 0) {
+			ssize_t n = read(fd, conn_rbuf, sizeof conn_rbuf);
+			if (n > 0) {
+				conn_feed(c, conn_rbuf, (size_t)n);
+				continue;
 			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0) {
+				c->eof = 1;
+				if (conn_final_line(c) < 0) {
+					conn_list_add(&s->blocked, c, CONN_LIST_OFF(block));
+					c->in_block = 1;
+				}
+			}
+			break;
 		}
 		conn_read_stop(c);
 		c = next;
 	}
+	return s->blocked ? -1 : 0;
 }
 
 void conn_close_all(struct server *s)

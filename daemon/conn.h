@@ -34,8 +34,18 @@ void conn_resume_paused(struct server *s);
 /* Once a second: close connections idle in the middle of a line. */
 void conn_sweep_idle(struct server *s, uint64_t now_ms);
 
-/* Shutdown: read what every client already wrote, then stop reading. */
-void conn_drain_all(struct server *s);
+/*
+ * The journal made progress: offer the input of connections that had to
+ * wait for it again.  Returns 0 when none is left waiting, else -1.
+ */
+int conn_retry_blocked(struct server *s);
+
+/*
+ * Shutdown: read what every client already wrote, then stop reading.
+ * Returns -1 while some input waits for the journal (run the loop and call
+ * again), 0 when everything written was ingested.
+ */
+int conn_drain_all(struct server *s);
 
 /* Bytes of replies handed to the socket and not yet written. */
 size_t conn_writes_pending(struct server *s);

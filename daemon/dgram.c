@@ -28,9 +28,31 @@ struct dgram {
 	char *buf;
 	size_t cap;
 	uint64_t received;
+	size_t held_len;           /* a datagram waiting for the journal */
+	struct proto_source held_src;
+	int polling;
 };
 
-/* Receive and ingest one datagram.  Returns 1, 0 when none is queued. */
+/* Ingest buf[0..len).  Returns -1 when the journal asks us to wait. */
+static int dgram_ingest(struct dgram *d, size_t len, const struct proto_source *src)
+{
+	while (len > 0 && (d->buf[len - 1] == '\n' || d->buf[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return 0;
+	uint64_t seq;
+	uint8_t id[16];
+	char err[PROTO_ERR_MAX];
+	int r = ingest_line(d->s, d->buf, len, src, &seq, id, err);
+	if (r == 0)
+		log_debug("rejected a datagram from pid %lld: %s", (long long)src->pid, err);
+	return r < 0 ? -1 : 0;
+}
+
+static void dgram_on_readable(uv_poll_t *p, int status, int events);
+
+/* Receive and ingest one datagram.  Returns 1, 0 when none is queued or
+ * the journal asks us to wait (the datagram is then held). */
 static int dgram_one(struct dgram *d)
 {
 	struct iovec iov = { d->buf, d->cap };
@@ -66,17 +88,28 @@ static int dgram_one(struct dgram *d)
 		ingest_count_reject(d->s, msg);
 		return 1;
 	}
-	size_t len = (size_t)n;
-	while (len > 0 && (d->buf[len - 1] == '\n' || d->buf[len - 1] == '\r'))
-		len--;
-	if (len == 0)
-		return 1;
-	uint64_t seq;
-	uint8_t id[16];
-	char err[PROTO_ERR_MAX];
-	if (!ingest_line(d->s, d->buf, len, &src, &seq, id, err))
-		log_debug("rejected a datagram from pid %lld: %s", (long long)src.pid, err);
+	if (dgram_ingest(d, (size_t)n, &src) < 0) {
+		d->held_len = (size_t)n;
+		d->held_src = src;
+		if (d->polling) {
+			uv_poll_stop(&d->poll);
+			d->polling = 0;
+		}
+		return 0;
+	}
 	return 1;
+}
+
+int dgram_retry(struct dgram *d)
+{
+	if (d->held_len > 0) {
+		if (dgram_ingest(d, d->held_len, &d->held_src) < 0)
+			return -1;
+		d->held_len = 0;
+	}
+	if (!d->polling && uv_poll_start(&d->poll, UV_READABLE, dgram_on_readable) == 0)
+		d->polling = 1;
+	return 0;
 }
 
 static void dgram_on_readable(uv_poll_t *p, int status, int events)
@@ -99,23 +132,28 @@ int dgram_start(struct server *s, int fd, struct dgram **out)
 		free(d);
 		return -ENOMEM;
 	}
+	d->poll.data = d;
 	int r = uv_poll_init(s->loop, &d->poll, fd);
 	if (r == 0)
 		r = uv_poll_start(&d->poll, UV_READABLE, dgram_on_readable);
+	d->polling = r == 0;
 	if (r != 0) {
 		free(d->buf);
 		free(d);
 		return r;
 	}
-	d->poll.data = d;
+	d->poll.data = d;    /* uv_poll_init cleared it */
 	*out = d;
 	return 0;
 }
 
-void dgram_drain(struct dgram *d)
+int dgram_drain(struct dgram *d)
 {
+	if (dgram_retry(d) < 0)
+		return -1;
 	while (dgram_one(d))
 		;
+	return d->held_len > 0 ? -1 : 0;
 }
 
 uint64_t dgram_received(const struct dgram *d)

@@ -89,7 +89,16 @@ static int ingest_event(struct server *s, const char *line, size_t len,
 	size_t vmax = len + PROTO_ENVELOPE_MAX(strlen(src->host));
 	char *rec = journal_reserve(s->journal, ev.corr_len, vmax, &jerr);
 	if (rec == NULL) {
-		if (jerr == -ENOSPC)
+		if (jerr == -ENOBUFS) {
+			in->backpressure++;
+			return -1;
+		}
+		struct journal_stats js;
+		journal_get_stats(s->journal, &js);
+		if (jerr == -ENOSPC && js.write_failing)
+			snprintf(err, PROTO_ERR_MAX,
+				 "journal_full: no space left on the journal's disk");
+		else if (jerr == -ENOSPC)
 			snprintf(err, PROTO_ERR_MAX,
 				 "journal_full: the journal is full (--journal-max-bytes) and the policy rejects new events");
 		else

@@ -28,6 +28,7 @@ struct ingest {
 	uint64_t rejected[PROTO_TYPE_COUNT + 1];   /* [PROTO_TYPE_COUNT]: type unknown */
 	uint64_t bytes;
 	struct ingest_reason reason[INGEST_REASONS];
+	uint64_t backpressure;                     /* times ingest had to wait */
 	uint64_t accepted_last, rejected_last;     /* for per-second rates */
 	double accept_rate, reject_rate;
 };
@@ -35,7 +36,11 @@ struct ingest {
 /*
  * Ingest one line (no newline).  On acceptance returns 1 with the record's
  * seq and event id.  On rejection returns 0 with the reason in err
- * (PROTO_ERR_MAX bytes), already counted.
+ * (PROTO_ERR_MAX bytes), already counted.  Returns -1 when the journal is
+ * waiting for the disk (its memory bound is reached): nothing happened,
+ * and the caller must stop reading, keep the line and offer it again once
+ * the journal made progress (backpressure: a valid event is never refused
+ * for a slow disk).
  */
 int ingest_line(struct server *s, const char *line, size_t len,
 		const struct proto_source *src, uint64_t *seq,

@@ -81,7 +81,7 @@ typedef void (*journal_log_fn)(void *arg, int level, const char *msg);
 #define JOURNAL_PENDING_MAX (8u << 20)
 /* The in-memory batch (queued + written-but-unsynced) never grows past
  * this, except to hold one record bigger than it. */
-#define JOURNAL_RAM_MAX (64u << 20)
+#define JOURNAL_RAM_MAX (16u << 20)
 
 struct journal_opts {
 	const char *dir;

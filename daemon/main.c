@@ -28,12 +28,22 @@
 #include "server.h"
 #include "status.h"
 
+/* The journal freed memory: input that had to wait is offered again. */
+static int server_retry_blocked(struct server *s)
+{
+	int r = conn_retry_blocked(s);
+	if (s->dgram && dgram_retry(s->dgram) < 0)
+		r = -1;
+	return r;
+}
+
 /* The journal's durable sequence moved: acknowledgements may go out. */
 static void server_on_durable(void *arg, uint64_t durable_seq)
 {
 	struct server *s = arg;
 	s->durable_seq = durable_seq;
 	conn_on_durable(s, durable_seq);
+	server_retry_blocked(s);
 }
 
 /* A batch reached the page cache: the forwarder's hot path. */
@@ -56,6 +66,8 @@ static void server_on_check(uv_check_t *h)
 			log_error("journal write failed: %s (will retry)", strerror(-r));
 	}
 	conn_resume_paused(s);
+	if (s->blocked)
+		server_retry_blocked(s);
 }
 
 /* Once a second: idle connections, rates, metrics, the watchdog, and
@@ -109,11 +121,18 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->listener, NULL);
 		s->listening = 0;
 	}
-	conn_drain_all(s);
-	if (s->dgram)
-		dgram_drain(s->dgram);
-	journal_flush(s->journal);
 	uv_stop(s->loop);
+}
+
+/* Read what every client has written, waiting for the journal if it
+ * asks us to, for at most ms. */
+static int server_drained(struct server *s)
+{
+	int r = conn_drain_all(s);
+	if (s->dgram && dgram_drain(s->dgram) < 0)
+		r = -1;
+	journal_flush(s->journal);
+	return r == 0;
 }
 
 /* Run the loop until cond(s) holds or ms have passed. */
@@ -149,6 +168,7 @@ static void server_close_walk(uv_handle_t *h, void *arg)
 static void server_shutdown(struct server *s)
 {
 	uint64_t grace = s->cfg->shutdown_timeout_ms > 1000 ? s->cfg->shutdown_timeout_ms : 1000;
+	server_run_until(s, server_drained, grace);
 	server_run_until(s, server_all_durable, grace);
 	server_run_until(s, server_replies_out, 1000);
 	inbox_release(s, s->durable_seq);
@@ -194,6 +214,22 @@ static int server_check_config(const struct config *cfg)
 	return 0;
 }
 
+/* The journal's log lines, into ours. */
+static void server_journal_log(void *arg, int level, const char *msg)
+{
+	log_msg(level == JOURNAL_LOG_ERROR ? LOG_ERROR :
+		level == JOURNAL_LOG_WARN ? LOG_WARN : LOG_INFO, "journal: %s", msg);
+}
+
+/* The forwarder's (syslog levels: 3 error, 4 warning, 7 debug). */
+static void server_fwd_log(void *arg, int level, const char *msg)
+{
+	enum log_level l = level <= 3 ? LOG_ERROR : level == 4 ? LOG_WARN :
+			   level <= 6 ? LOG_INFO : LOG_DEBUG;
+	if (log_enabled(l))
+		log_msg(l, "kafka: %s", msg);
+}
+
 /* Start the forwarder from the journal's cursor. */
 static int server_start_kafka(struct server *s, char *err, size_t errlen)
 {
@@ -205,9 +241,13 @@ static int server_start_kafka(struct server *s, char *err, size_t errlen)
 	fo.props = cfg->props;
 	fo.queue_max_kbytes = cfg->kafka_queue_kbytes;
 	fo.linger_ms = cfg->linger_ms;
+	fo.log = server_fwd_log;
 	struct journal_stats js;
 	journal_get_stats(s->journal, &js);
-	return fwd_start(s->loop, s->journal, &fo, js.cursor, &s->fwd, err, errlen);
+	if (fwd_start(s->loop, s->journal, &fo, js.cursor, &s->fwd, err, errlen) < 0)
+		return -1;
+	journal_set_drop_callback(s->journal, fwd_on_dropped, s->fwd);
+	return 0;
 }
 
 /* Serve the sockets the listeners opened. */
@@ -278,6 +318,7 @@ int main(int argc, char **argv)
 	char err[512];
 
 	log_info("agentlogd %s starting (pid %ld)", AGENTLOG_VERSION, (long)getpid());
+	cfg.journal.log = server_journal_log;
 	config_log(&cfg);
 	if (listen_open(&s.listeners, &cfg, err, sizeof err) < 0)
 		goto fail;

@@ -39,6 +39,7 @@ struct server {
 	struct conn *conns;         /* every open stream connection */
 	struct conn *waiting;       /* connections with held acknowledgements */
 	struct conn *paused;        /* read slice used up this turn */
+	struct conn *blocked;       /* input waiting for the journal (backpressure) */
 	uint32_t nconns;
 	uint64_t conns_total;
 	uint64_t conns_refused;

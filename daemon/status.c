@@ -54,6 +54,7 @@ static cJSON *status_events(struct server *s)
 	status_add_u64(e, "accepted", ingest_accepted(in));
 	status_add_u64(e, "rejected", ingest_rejected(in));
 	status_add_u64(e, "bytes", in->bytes);
+	status_add_u64(e, "backpressure_waits", in->backpressure);
 	cJSON_AddNumberToObject(e, "accepted_per_second", in->accept_rate);
 	cJSON_AddNumberToObject(e, "rejected_per_second", in->reject_rate);
 	cJSON *acc = cJSON_AddObjectToObject(e, "accepted_by_type");
@@ -85,6 +86,9 @@ static cJSON *status_journal(struct server *s, const struct status_view *v)
 	status_add_u64(j, "dropped_oldest", v->j.dropped_oldest);
 	status_add_u64(j, "quarantined", v->j.quarantined);
 	status_add_u64(j, "write_errors", v->j.write_errors);
+	status_add_u64(j, "fsync_errors", v->j.fsync_errors);
+	cJSON_AddBoolToObject(j, "write_failing", v->j.write_failing);
+	status_add_u64(j, "ram_bytes", v->j.ram_bytes);
 	status_add_u64(j, "fsyncs", v->j.fsyncs);
 	return j;
 }

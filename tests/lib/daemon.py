@@ -16,6 +16,8 @@ import uuid
 
 BUILD = os.environ.get("AGENTLOG_BUILD", os.path.join(os.getcwd(), "build"))
 AGENTLOGD = os.path.join(BUILD, "daemon", "agentlogd")
+# The same daemon built with the journal's fault injection (".fault" requests).
+AGENTLOGD_FAULTS = os.path.join(BUILD, "daemon", "agentlogd-faults")
 JOURNAL_DUMP = os.path.join(BUILD, "tests", "daemon", "journal-dump")
 
 
@@ -59,7 +61,7 @@ def line(ev):
 
 class Daemon:
     def __init__(self, args=(), kafka=None, tmp=None, env=None, socket_path=None,
-                 journal_dir=None, start=True, log_level="info"):
+                 journal_dir=None, start=True, log_level="info", faults=False):
         self._own_tmp = tmp is None
         self.tmp = tmp or tempfile.mkdtemp(prefix="agentlogd-test-")
         self.sock = socket_path or os.path.join(self.tmp, "run", "agentlogd.sock")
@@ -69,6 +71,7 @@ class Daemon:
         self.args = list(args)
         self.kafka = kafka
         self.log_level = log_level
+        self.binary = AGENTLOGD_FAULTS if faults else AGENTLOGD
         self.env = dict(os.environ)
         for k in ("AGENTLOG_SOCKET", "AGENTLOG_DGRAM_SOCKET", "AGENTLOG_JOURNAL_DIR",
                   "KAFKA_BROKERS", "KAFKA_ENABLE_LOGGING", "NOTIFY_SOCKET"):
@@ -80,7 +83,7 @@ class Daemon:
 
     # -- life ---------------------------------------------------------
     def command(self):
-        cmd = [AGENTLOGD, "--socket", self.sock, "--journal-dir", self.journal_dir,
+        cmd = [self.binary, "--socket", self.sock, "--journal-dir", self.journal_dir,
                "--log-level", self.log_level]
         if self.kafka:
             cmd += ["--kafka-brokers", self.kafka]
