@@ -15,6 +15,7 @@
 #include "tutil.h"
 
 static char tu_dir[256];
+static pid_t tu_owner;      /* forked children must not remove it */
 
 static int tu_rm(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
@@ -24,7 +25,7 @@ static int tu_rm(const char *p, const struct stat *st, int flag, struct FTW *f)
 
 static void tu_cleanup(void)
 {
-	if (tu_dir[0])
+	if (tu_dir[0] && getpid() == tu_owner)
 		nftw(tu_dir, tu_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -37,6 +38,7 @@ const char *tu_tmpdir(void)
 	snprintf(tu_dir, sizeof(tu_dir), "%s/agentlog-ctest-XXXXXX",
 		 t && *t ? t : "/tmp");
 	CHECK(mkdtemp(tu_dir) != NULL);
+	tu_owner = getpid();
 	atexit(tu_cleanup);
 	return tu_dir;
 }
