@@ -61,15 +61,16 @@ int proto_socket_path(char *out, size_t outlen)
 /* Resolve the datagram socket path (see wire.h). */
 int proto_dgram_path(const char *stream_path, char *out, size_t outlen)
 {
-	const char *v, *slash;
+	const char *v;
+	size_t n = strlen(stream_path);
 
 	if ((v = env("AGENTLOG_DGRAM_SOCKET")) != NULL)
 		return fmt(out, outlen, "%s", v);
-	slash = strrchr(stream_path, '/');
-	if (slash == NULL)
-		return fmt(out, outlen, "%s", PROTO_DGRAM_NAME);
-	return fmt(out, outlen, "%.*s/%s", (int)(slash - stream_path),
-		   stream_path, PROTO_DGRAM_NAME);
+	/* Derived from the stream path, so daemons on two stream sockets in
+	 * one directory never share a datagram socket. */
+	if (n > 5 && strcmp(stream_path + n - 5, ".sock") == 0)
+		return fmt(out, outlen, "%.*s.dgram", (int)(n - 5), stream_path);
+	return fmt(out, outlen, "%s.dgram", stream_path);
 }
 
 /* Resolve the journal directory (see wire.h). */

@@ -40,8 +40,9 @@
  */
 int proto_socket_path(char *out, size_t outlen);
 /*
- * The datagram socket: $AGENTLOG_DGRAM_SOCKET, else agentlogd.dgram in
- * the directory of the stream socket given.
+ * The datagram socket: $AGENTLOG_DGRAM_SOCKET, else the stream socket's
+ * path with its ".sock" replaced by ".dgram" (appended when it has none):
+ * agentlogd.sock -> agentlogd.dgram beside it.
  */
 int proto_dgram_path(const char *stream_path, char *out, size_t outlen);
 

@@ -37,6 +37,18 @@ class SocketTest(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("world-writable", out)
 
+    def test_two_daemons_in_one_directory(self):
+        a = Daemon(tmp=self.tmp, socket_path=os.path.join(self.tmp, "run", "a.sock"),
+                   journal_dir=os.path.join(self.tmp, "ja"))
+        self.addCleanup(a.cleanup)
+        b = Daemon(tmp=self.tmp, socket_path=os.path.join(self.tmp, "run", "b.sock"),
+                   journal_dir=os.path.join(self.tmp, "jb"))
+        self.addCleanup(b.cleanup)
+        self.assertNotEqual(a.dgram, b.dgram)
+        for d in (a, b):
+            self.assertTrue(d.request(".ping")["pong"])
+            self.assertTrue(stat.S_ISSOCK(os.stat(d.dgram).st_mode))
+
     def test_second_daemon_refused(self):
         with Daemon(tmp=self.tmp) as d:
             rc, out = run_daemon(self.tmp, d.sock)

@@ -65,7 +65,8 @@ class Daemon:
         self._own_tmp = tmp is None
         self.tmp = tmp or tempfile.mkdtemp(prefix="agentlogd-test-")
         self.sock = socket_path or os.path.join(self.tmp, "run", "agentlogd.sock")
-        self.dgram = os.path.join(os.path.dirname(self.sock), "agentlogd.dgram")
+        base = self.sock[:-5] if self.sock.endswith(".sock") else self.sock
+        self.dgram = base + ".dgram"
         self.journal_dir = journal_dir or os.path.join(self.tmp, "journal")
         self.log_path = os.path.join(self.tmp, "agentlogd.log")
         self.args = list(args)

@@ -415,8 +415,10 @@ static void test_paths(void)
 	CHECK(proto_socket_path(p, 10) != 0, "too long");
 	CHECK(proto_dgram_path("/a/b/agentlogd.sock", p, sizeof p) == 0 &&
 	      strcmp(p, "/a/b/agentlogd.dgram") == 0, "%s", p);
-	CHECK(proto_dgram_path("s.sock", p, sizeof p) == 0 &&
-	      strcmp(p, "agentlogd.dgram") == 0, "%s", p);
+	CHECK(proto_dgram_path("/x/other.sock", p, sizeof p) == 0 &&
+	      strcmp(p, "/x/other.dgram") == 0, "%s", p);
+	CHECK(proto_dgram_path("/x/sockfile", p, sizeof p) == 0 &&
+	      strcmp(p, "/x/sockfile.dgram") == 0, "%s", p);
 	setenv("AGENTLOG_DGRAM_SOCKET", "/d.sock", 1);
 	CHECK(proto_dgram_path("/a/b/agentlogd.sock", p, sizeof p) == 0 &&
 	      strcmp(p, "/d.sock") == 0, "%s", p);
