@@ -511,5 +511,6 @@ long h_check_kafka(struct h_env *e, uint64_t n)
 	free(line);
 	free(seen);
 	free(last);
-	return bad || missing || disorder || total < 0 ? -1 : dups;
+	return bad || missing > e->allow_missing || disorder || total < 0 ? -1
+								      : dups;
 }

@@ -60,6 +60,7 @@ struct h_env {
 	int nkeys;
 	size_t size;             /* approximate value size */
 	void *user;              /* for a test's wait predicates */
+	long allow_missing;      /* h_check_kafka: events allowed absent */
 };
 
 /* Create the loop and the temporary directory, start the broker. */
@@ -89,8 +90,9 @@ struct fwd_stats h_stats(struct h_env *e);
 /*
  * Read the four topics back and check every appended event 0..n-1 is
  * there with its key, headers (type, event_id matching the value,
- * schema_version) and, per topic and key, in append order.  Returns the
- * number of duplicates found (or -1 on a failed check).
+ * schema_version) and, per topic and key, in append order (at most
+ * e->allow_missing absent).  Returns the number of duplicates found (or
+ * -1 on a failed check).
  */
 long h_check_kafka(struct h_env *e, uint64_t n);
 
