@@ -328,6 +328,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		}
 		return;
 	}
+	/* One connection failing is routine (librdkafka reconnects); the
+	 * last one failing is the outage line above. */
+	if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE)
+		return;
 	if (f->up)
 		fwd_log_limited(f, LOG_WARNING, "Kafka: %s", reason);
 }

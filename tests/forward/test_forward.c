@@ -266,6 +266,37 @@ static void case_corrupt(struct h_env *e)
 	CHECK(h_check_kafka(e, 10000) == 0);
 }
 
+/*
+ * --when-full drop-oldest during an outage: the journal drops undelivered
+ * segments and tells the forwarder, which stops waiting for them; when
+ * the brokers return the rest is delivered and the cursor reaches the
+ * end.  Kafka holds every event not dropped, once.
+ */
+static void case_dropped(struct h_env *e)
+{
+	struct journal_stats js;
+
+	h_fwd_stop(e, 0);
+	h_journal_close(e);
+	e->jopts.max_bytes = 4 << 20;
+	e->jopts.segment_bytes = 1 << 20;
+	e->jopts.when_full = JOURNAL_FULL_DROP_OLDEST;
+	e->fopts.queue_max_kbytes = 256;
+	CHECK(h_journal_open(e) == 0 && h_fwd_start(e) == 0);
+	CHECK(h_broker_cmd(&e->broker, "down all") == 0);
+	h_append(e, 20000, 200);
+	CHECK(h_wait(e, is_down, 30000));
+	journal_get_stats(e->j, &js);
+	CHECK(js.dropped_oldest > 0);
+	CHECK(h_stats(e).cursor >= js.cursor);
+	CHECK(h_broker_cmd(&e->broker, "up all") == 0);
+	CHECK(h_wait(e, h_all_delivered, 60000));
+	e->allow_missing = (long)js.dropped_oldest;
+	CHECK(h_check_kafka(e, 20000) == 0);
+	fprintf(stderr, "dropped: %llu events dropped by the journal\n",
+		(unsigned long long)js.dropped_oldest);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct h_env *);
@@ -274,6 +305,7 @@ static const struct {
 	{ "window", case_window }, { "outage", case_outage },
 	{ "errors", case_errors }, { "fatal", case_fatal },
 	{ "restart", case_restart }, { "corrupt", case_corrupt },
+	{ "dropped", case_dropped },
 };
 
 int main(int argc, char **argv)
