@@ -44,8 +44,8 @@ typedef struct fwd fwd_t;
 typedef void (*fwd_log_fn)(void *arg, int level, const char *msg);
 
 /*
- * Every field may be left zero for its default.  The producer is
- * configured with: enable.idempotence=true, acks=all,
+ * Every field but linger_ms may be left zero for its default.  The
+ * producer is configured with: enable.idempotence=true, acks=all,
  * compression.codec=lz4, linger.ms=5, partitioner=murmur2_random (the
  * Java client's hash: every client agrees on a key's partition),
  * message.timeout.ms=0 (never expire: the bounded queue and the journal
@@ -57,7 +57,7 @@ struct fwd_opts {
 	const char *topic[PROTO_TYPE_COUNT];   /* NULL: proto_type_topic() */
 	const char **props;                    /* key=value pairs, NULL-ended */
 	uint64_t queue_max_kbytes;             /* librdkafka's queue cap (32768) */
-	int linger_ms;                         /* 0: 5 (use props for 0) */
+	int linger_ms;                         /* as given; < 0: 5 */
 	const char *compression;               /* NULL: "lz4" */
 	fwd_log_fn log;                        /* NULL: stderr */
 	void *log_arg;

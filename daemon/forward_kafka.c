@@ -90,7 +90,7 @@ static rd_kafka_conf_t *make_conf(struct fwd *f, char *err, size_t errlen)
 	snprintf(kbytes, sizeof(kbytes), "%llu", (unsigned long long)
 		 (f->opts.queue_max_kbytes ? f->opts.queue_max_kbytes
 					   : FWD_QUEUE_KBYTES_DEFAULT));
-	snprintf(linger, sizeof(linger), "%d", f->opts.linger_ms > 0
+	snprintf(linger, sizeof(linger), "%d", f->opts.linger_ms >= 0
 		 ? f->opts.linger_ms : FWD_LINGER_MS_DEFAULT);
 	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++)
 		if (conf_set(conf, set[i][0], set[i][1], err, errlen))

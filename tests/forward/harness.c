@@ -159,6 +159,7 @@ int h_env_init(struct h_env *e, int nkeys, size_t size)
 	if (rc)
 		return rc;
 	e->fopts.brokers = e->broker.bootstrap;
+	e->fopts.linger_ms = -1;
 	return 0;
 }
 
