@@ -308,6 +308,7 @@ void h_append(struct h_env *e, uint64_t n, unsigned chunk)
 			fprintf(stderr, "harness: journal_reserve: %s\n",
 				strerror(-rc));
 			h_failures++;
+			journal_flush(e->j);
 			return;
 		}
 		if ((k + 1) % chunk == 0 || k + 1 == n) {
