@@ -55,7 +55,7 @@
 #include "agentlog_int.h"
 #include "record.h"
 
-#define INBOX_RETRIES 8
+#define INBOX_RETRIES 32
 
 /* mkdir -p for the directory part of path, each level 0700. */
 static int inbox_mkdirs(agentlog_t *h, const char *path)

@@ -21,7 +21,12 @@
 #define EVENTS 400
 #define CORR "ad12146a-b7d0-4a47-86bf-7ec298ce2c81"
 
-static void writer(const char *jdir, int w)
+/*
+ * A writer appends half its events, waits until the "daemon" has taken the
+ * file once (the gate pipe closes), then appends the rest: the takes
+ * interleave with the appends whatever the scheduler does.
+ */
+static void writer(const char *jdir, int w, int gate)
 {
 	struct agentlog_opts o;
 	char ev[256];
@@ -33,6 +38,10 @@ static void writer(const char *jdir, int w)
 	o.journal_dir = jdir;
 	CHECK(agentlog_open(&h, &o) == 0);
 	for (i = 0; i < EVENTS; i++) {
+		char c;
+		if (i == EVENTS / 2)
+			while (read(gate, &c, 1) < 0 && errno == EINTR)
+				;
 		n = snprintf(ev, sizeof(ev), "{\"type\":\"agent_action\","
 			     "\"correlation_id\":\"" CORR "\",\"agent_name\":\"w%d\","
 			     "\"action_type\":\"success\",\"action_name\":\"e%d\"}",
@@ -86,20 +95,31 @@ int main(void)
 	snprintf(all, sizeof(all), "%s/all.rec", dir);
 	out = fopen(all, "w");
 	CHECK(out != NULL);
+	int gate[2];
+	CHECK(pipe(gate) == 0);
 	for (w = 0; w < WRITERS; w++) {
 		pids[w] = fork();
 		CHECK(pids[w] >= 0);
-		if (pids[w] == 0)
-			writer(jdir, w);
+		if (pids[w] == 0) {
+			close(gate[1]);
+			writer(jdir, w, gate[0]);
+		}
 	}
+	close(gate[0]);
+	while ((takes += take(inbox, work, out)) == 0)
+		usleep(1000);           /* until a first writer has appended */
+	close(gate[1]);                 /* the second halves go ahead */
 	for (running = WRITERS; running > 0;) {
+		/* A daemon takes the inbox every few seconds; this one every
+		 * 2 ms: still far more often, without starving the writers. */
+		usleep(2000);
 		takes += take(inbox, work, out);
 		while (waitpid(-1, &status, WNOHANG) > 0) {
 			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 			running--;
 		}
 	}
-	take(inbox, work, out);
+	takes += take(inbox, work, out);
 	fclose(out);
 	CHECK(takes > 1);               /* the file really was taken mid-way */
 	memset(seen, 0, sizeof(seen));
