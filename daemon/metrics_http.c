@@ -1,5 +1,6 @@
 /*
- * metrics_http.c: GET /metrics (Prometheus text) with libmicrohttpd.
+ * metrics_http.c: the agentlogd-metrics.so module: GET /metrics
+ * (Prometheus text) with libmicrohttpd.  See metrics_http.h.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,16 +10,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "log.h"
-#include "metrics_http.h"
-#include "server.h"
-#include "status.h"
-
-#ifdef HAVE_MICROHTTPD
 #include <microhttpd.h>
 
-struct metrics_http {
-	struct server *s;
+#include "metrics_http.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct metrics_mod {
+	metrics_render_fn render;
+	void *arg;
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock;
 	char *text;                 /* the latest snapshot */
@@ -30,7 +30,7 @@ static enum MHD_Result metrics_http_answer(void *cls, struct MHD_Connection *con
 					   const char *version, const char *data,
 					   size_t *size, void **ctx)
 {
-	struct metrics_http *m = cls;
+	struct metrics_mod *m = cls;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return MHD_NO;
 	int found = strcmp(url, "/metrics") == 0;
@@ -85,21 +85,22 @@ static int metrics_http_addr(const char *listen, struct sockaddr_storage *ss,
 	return 0;
 }
 
-int metrics_http_start(struct server *s, const char *listen,
-		       struct metrics_http **out, char *err, size_t errlen)
+EXPORT int agentlogd_metrics_start(const char *listen, metrics_render_fn render,
+				   void *arg, void **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	if (metrics_http_addr(listen, &ss, err, errlen) < 0)
 		return -1;
-	struct metrics_http *m = calloc(1, sizeof *m);
+	struct metrics_mod *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return snprintf(err, errlen, "out of memory"), -1;
-	m->s = s;
+	m->render = render;
+	m->arg = arg;
 	pthread_mutex_init(&m->lock, NULL);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	metrics_http_update(m);
+	agentlogd_metrics_update(m);
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, metrics_http_answer, m,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
@@ -112,14 +113,14 @@ int metrics_http_start(struct server *s, const char *listen,
 		free(m);
 		return -1;
 	}
-	log_info("metrics on http://%s/metrics", listen);
 	*out = m;
 	return 0;
 }
 
-void metrics_http_update(struct metrics_http *m)
+EXPORT void agentlogd_metrics_update(void *mod)
 {
-	char *text = status_prometheus(m->s);
+	struct metrics_mod *m = mod;
+	char *text = m->render(m->arg);
 	if (text == NULL)
 		return;
 	pthread_mutex_lock(&m->lock);
@@ -129,8 +130,9 @@ void metrics_http_update(struct metrics_http *m)
 	free(old);
 }
 
-void metrics_http_stop(struct metrics_http *m)
+EXPORT void agentlogd_metrics_stop(void *mod)
 {
+	struct metrics_mod *m = mod;
 	if (m == NULL)
 		return;
 	MHD_stop_daemon(m->mhd);
@@ -138,22 +140,3 @@ void metrics_http_stop(struct metrics_http *m)
 	free(m->text);
 	free(m);
 }
-
-#else
-
-int metrics_http_start(struct server *s, const char *listen,
-		       struct metrics_http **out, char *err, size_t errlen)
-{
-	snprintf(err, errlen, "--metrics-listen: built without libmicrohttpd");
-	return -1;
-}
-
-void metrics_http_update(struct metrics_http *m)
-{
-}
-
-void metrics_http_stop(struct metrics_http *m)
-{
-}
-
-#endif

@@ -244,7 +244,10 @@ class LimitsTest(unittest.TestCase):
             a.sendall(b".ping\n"); read_line(a)
             b.sendall(b".ping\n"); read_line(b)
             c = d.connect(timeout=5)
-            self.assertEqual(c.recv(10), b"")   # accepted and closed at once
+            try:
+                self.assertEqual(c.recv(10), b"")   # accepted and closed at once
+            except ConnectionResetError:
+                pass                                # closed at once, said louder
             c.close()
             a.close()
             wait_for(lambda: d.status()["connections"]["open"] <= 2)
