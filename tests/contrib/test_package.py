@@ -21,7 +21,6 @@ SOURCE = os.environ.get("AGENTLOG_SOURCE", os.getcwd())
 CMAKE = os.environ.get("CMAKE_COMMAND") or shutil.which("cmake")
 CPACK = os.environ.get("CPACK_COMMAND") or shutil.which("cpack")
 HAVE_DAEMON = os.path.exists(os.path.join(SOURCE, "daemon", "main.c"))
-HAVE_UNITS = os.path.exists(os.path.join(SOURCE, "contrib", "systemd"))
 
 
 def run(args, check=True, **kw):
@@ -78,20 +77,19 @@ class DebianPackage(unittest.TestCase):
         want = ["/usr/bin/agentlogctl", "/usr/include/agentlog.h",
                 "/usr/lib/%s/libagentlog.so.0" % ma, "/usr/lib/%s/libagentlog.so" % ma,
                 "/usr/lib/%s/agentlog/agentlog-kafka.so" % ma,
+                "/usr/lib/%s/agentlog/agentlogctl-view" % ma,
+                "/usr/lib/systemd/user/agentlogd.service",
+                "/usr/lib/systemd/user/agentlogd.socket",
                 "/usr/share/man/man1/agentlogctl.1", "/usr/share/man/man8/agentlogd.8",
                 "/usr/share/bash-completion/completions/agentlogctl",
                 "/usr/share/zsh/vendor-completions/_agentlogctl",
                 "/usr/share/agentlog/hooks/settings.json"]
         if os.path.exists(os.path.join(SOURCE, "contrib", "pgwriter")):
-            want += ["/usr/bin/agentlog-pgwriter", "/usr/share/man/man8/agentlog-pgwriter.8"]
+            want += ["/usr/bin/agentlog-pgwriter", "/usr/share/man/man8/agentlog-pgwriter.8",
+                     "/usr/lib/systemd/system/agentlog-pgwriter.service"]
         if HAVE_DAEMON:
-            want.append("/usr/bin/agentlogd")
-        if HAVE_UNITS:
-            want += ["/usr/lib/systemd/system/agentlogd.service",
-                     "/usr/lib/systemd/system/agentlogd.socket",
-                     "/usr/lib/systemd/system/agentlog-pgwriter.service",
-                     "/usr/lib/systemd/user/agentlogd.service",
-                     "/usr/lib/systemd/user/agentlogd.socket"]
+            want += ["/usr/bin/agentlogd", "/usr/lib/systemd/system/agentlogd.service",
+                     "/usr/lib/systemd/system/agentlogd.socket"]
         for f in want:
             self.assertIn(f, files)
         control = run(["dpkg-deb", "-f", self.deb, "Depends"]).stdout
@@ -150,13 +148,23 @@ class DebianPackage(unittest.TestCase):
                      "--wait"], env=env)
             uuid.UUID(p.stdout.strip())                       # the event id
             self.library_send(sock, cid, env)
-            st = json.loads(run(["/usr/bin/agentlogctl", "status", "--json", "--socket",
-                                 sock]).stdout)
-            self.assertEqual(st["events"]["accepted"], 2, st)
+            hook = run(["/usr/bin/agentlogctl", "hook", "claude-code", "--socket", sock,
+                        "--journal-dir", jdir, "--timeout", "1000"], env=env,
+                       input=json.dumps({"session_id": cid, "hook_event_name": "Stop",
+                                         "cwd": "/"}))
+            self.assertEqual((hook.returncode, hook.stdout), (0, ""), hook.stderr)
+            deadline = time.monotonic() + 20
+            while True:
+                st = json.loads(run(["/usr/bin/agentlogctl", "status", "--json", "--socket",
+                                     sock]).stdout)
+                if st["events"]["accepted"] >= 3 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            self.assertEqual(st["events"]["accepted"], 3, st)
             recs = [json.loads(l) for l in run(["/usr/bin/agentlogctl", "journal",
                                                 "--journal-dir", jdir, "dump"]).stdout.splitlines()]
             self.assertEqual([r["value"]["action_name"] for r in recs],
-                             ["installed", "from-libagentlog"])
+                             ["installed", "from-libagentlog", "stop"])
             self.assertTrue(all(r["key"] == cid for r in recs))
         finally:
             d.send_signal(signal.SIGTERM)
