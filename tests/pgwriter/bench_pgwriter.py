@@ -31,8 +31,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import Broker                                   # noqa: E402
-from harness import TABLES, Writer, wait_until              # noqa: E402
+from harness import (TABLES, TOPIC, Writer, client_fields,  # noqa: E402
+                     wait_until)
 from pg import Postgres                                     # noqa: E402
+try:
+    from daemon import Daemon                               # noqa: E402
+except ImportError:
+    Daemon = None
 
 
 def tool(name):
@@ -189,27 +194,78 @@ class Bench:
             wait_until(lambda: w.metrics()["messages_inserted"] >= before,
                        120, interval=0.05, what="earlier events consumed")
             p = produce_async(self.broker.bootstrap, events)
-            max_lag = 0
-            while p.poll() is None:
-                lag = sum(max(0, x["lag"]) for x in
-                          w.metrics()["consumer_lag"])
-                max_lag = max(max_lag, lag)
-                time.sleep(0.1)
-            prod = json.loads(p.stdout.read())
-            p.stdout.close()
-            t_end = time.monotonic()
-            wait_until(lambda: w.metrics()["messages_inserted"] >=
-                       before + events, 600, interval=0.02,
-                       what="caught up")
+            prod, t_end, max_lag = None, None, 0
+            deadline = time.monotonic() + 600
+            while True:
+                if time.monotonic() > deadline:
+                    raise AssertionError("keep-up: not all stored")
+                m = w.metrics()
+                max_lag = max(max_lag, sum(max(0, x["lag"]) for x in
+                                           m["consumer_lag"]))
+                if prod is None and p.poll() is not None:
+                    prod = json.loads(p.stdout.read())
+                    p.stdout.close()
+                    t_end = time.monotonic()
+                if prod is not None and \
+                        m["messages_inserted"] >= before + events:
+                    break
+                time.sleep(0.05)
             catch_up = time.monotonic() - t_end
         finally:
             w.close()
+        self.in_kafka += events
         return {"events": events, "producer_seconds": prod["seconds"],
                 "producer_events_per_s": prod["rate"],
                 "max_total_lag": max_lag,
                 "caught_up_s_after_last_publish": round(catch_up, 2),
                 "end_to_end_events_per_s":
                     round(events / (prod["seconds"] + catch_up))}
+
+    def keep_up_daemon(self, events):
+        """agentlogd forwards events as fast as it can (they arrive on its
+        socket at once) while the writer consumes: the highest lag seen,
+        and when the last row is stored."""
+        import uuid
+        db = self.database()
+        w = self.writer(db)
+        d = Daemon(kafka=self.broker.bootstrap)
+        try:
+            before = self.in_kafka
+            wait_until(lambda: w.metrics()["messages_inserted"] >= before,
+                       120, interval=0.05, what="earlier events consumed")
+            types = list(TOPIC)
+            corrs = [str(uuid.uuid4()) for _ in range(1000)]
+            lines = []
+            for i in range(events):
+                ev = {"type": types[i % 4]}
+                ev.update(client_fields(types[i % 4], corrs[i % 1000], i))
+                lines.append(json.dumps(ev, separators=(",", ":")))
+            data = ("\n".join(lines) + "\n").encode()
+            t0 = time.monotonic()
+            sender = subprocess.Popen(
+                [sys.executable, "-c", "import socket,sys;"
+                 "s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);"
+                 "s.sendall(sys.stdin.buffer.read());s.close()", d.sock],
+                stdin=subprocess.PIPE)
+            sender.stdin.write(data)
+            sender.stdin.close()
+            max_lag = 0
+            while w.metrics()["messages_inserted"] < before + events:
+                if time.monotonic() - t0 > 600:
+                    raise AssertionError("not all stored")
+                lag = sum(max(0, x["lag"]) for x in
+                          w.metrics()["consumer_lag"])
+                max_lag = max(max_lag, lag)
+                time.sleep(0.1)
+            total = time.monotonic() - t0
+            sender.wait()
+        finally:
+            d.cleanup()
+            w.close()
+        self.in_kafka += events
+        return {"events": events, "seconds": round(total, 2),
+                "end_to_end_events_per_s": round(events / total),
+                "max_total_lag": max_lag}
 
 
 def median(xs):
@@ -269,6 +325,10 @@ def main():
         r["latency"] = b.latency(a.latency_rate, a.latency_seconds)
         b.checkpoint()
         r["keep_up"] = b.keep_up(a.keep_up_events)
+        if Daemon and os.access(os.path.join(os.environ["AGENTLOG_BUILD"],
+                                             "daemon", "agentlogd"), os.X_OK):
+            b.checkpoint()
+            r["keep_up_agentlogd"] = b.keep_up_daemon(a.keep_up_events)
     finally:
         b.close()
     if a.json:
@@ -296,6 +356,12 @@ def main():
           "lag seen %d" % (x["events"], x["producer_seconds"],
                            x["producer_events_per_s"],
                            x["caught_up_s_after_last_publish"],
+                           x["end_to_end_events_per_s"], x["max_total_lag"]))
+    x = r.get("keep_up_agentlogd")
+    if x:
+        print("agentlogd forwarding %d events at full speed: all stored in "
+              "%.2f s (%d events/s end to end, socket to row); highest lag "
+              "seen %d" % (x["events"], x["seconds"],
                            x["end_to_end_events_per_s"], x["max_total_lag"]))
     return r
 

@@ -4,7 +4,6 @@ child process with its HTTP endpoints."""
 
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -240,3 +239,65 @@ def total_rows(pg):
 def distinct_rows(pg):
     return sum(int(pg.psql("SELECT count(DISTINCT event_id) FROM %s" % t))
                for t in TABLES)
+
+
+# The seed's "Reconstructing Complete Execution Traces" query, verbatim.
+SEED_TRACE_QUERY = """
+-- Get all events for a specific execution
+SELECT
+    'routing' as event_type,
+    created_at,
+    selected_agent,
+    confidence_score,
+    routing_time_ms
+FROM agent_routing_decisions
+WHERE context->>'correlation_id' = 'ad12146a-b7d0-4a47-86bf-7ec298ce2c81'
+
+UNION ALL
+
+SELECT
+    'transformation' as event_type,
+    created_at,
+    target_agent,
+    confidence_score,
+    transformation_duration_ms
+FROM agent_transformation_events
+WHERE context->>'correlation_id' = 'ad12146a-b7d0-4a47-86bf-7ec298ce2c81'
+
+UNION ALL
+
+SELECT
+    'performance' as event_type,
+    created_at,
+    NULL,
+    NULL,
+    routing_duration_ms
+FROM router_performance_metrics
+WHERE context->>'correlation_id' = 'ad12146a-b7d0-4a47-86bf-7ec298ce2c81'
+
+UNION ALL
+
+SELECT
+    'action' as event_type,
+    created_at,
+    agent_name,
+    NULL,
+    duration_ms
+FROM agent_actions
+WHERE correlation_id = 'ad12146a-b7d0-4a47-86bf-7ec298ce2c81'
+
+ORDER BY created_at;
+"""
+SEED_CORR = "ad12146a-b7d0-4a47-86bf-7ec298ce2c81"
+
+
+def row_json(pg, table, event_id):
+    """The stored row as a dict (PostgreSQL's own JSON of it)."""
+    out = pg.psql("SELECT row_to_json(t) FROM %s t WHERE event_id = '%s'"
+                  % (table, event_id))
+    return json.loads(out) if out else None
+
+
+def same_instant(pg, stored, sent):
+    return pg.psql("SELECT '%s'::timestamptz = '%s'::timestamptz"
+                   % (stored, sent)) == "t"
