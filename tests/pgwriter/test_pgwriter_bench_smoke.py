@@ -16,6 +16,7 @@ class BenchSmoke(unittest.TestCase):
         for k in ("batch_100", "batch_1000", "ceiling_copy"):
             self.assertGreater(r[k]["events_per_s"], 0, k)
         self.assertEqual(r["latency"]["rows"], 800)
+        self.assertEqual(r["latency_trickle"]["rows"], 20)
         self.assertGreater(r["latency"]["p99_ms"], 0)
         self.assertLess(r["latency"]["p99_ms"], 60000)
         self.assertGreaterEqual(r["keep_up"]["max_total_lag"], 0)
