@@ -149,9 +149,13 @@ static void dlq_wait(struct dlq *d)
 		return;
 	rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE |
 		       RD_KAFKA_PURGE_F_INFLIGHT);
-	while (rd_kafka_outq_len(d->rk) > 0)
+	/* Purged messages report at once; a minute is a broken client. */
+	for (int i = 0; i < 600 && rd_kafka_outq_len(d->rk) > 0; i++)
 		rd_kafka_poll(d->rk, 100);
-	rd_kafka_poll(d->rk, 0);
+	if (rd_kafka_outq_len(d->rk) > 0) {
+		log_error("kafka: dead-letter reports never came back");
+		abort();
+	}
 }
 
 int dlq_send(struct dlq *d, struct batch *b, char *err, size_t errlen)
