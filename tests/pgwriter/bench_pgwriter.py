@@ -276,6 +276,9 @@ class Bench:
                 "max_total_lag": max_lag}
 
 
+last_results = None   # what a run measured so far (for a failing test)
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -319,7 +322,9 @@ def main():
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
 
+    global last_results
     b = Bench(a.events)
+    last_results = b.results
     try:
         r = b.results
         r["preload"] = produce(b.broker.bootstrap, a.events)

@@ -12,7 +12,11 @@ class BenchSmoke(unittest.TestCase):
         sys.argv = ["bench_pgwriter.py", "--events", "2000",
                     "--latency-rate", "400", "--latency-seconds", "2",
                     "--keep-up-events", "2000", "--repeats", "1", "--json"]
-        r = bench_pgwriter.main()
+        try:
+            r = bench_pgwriter.main()
+        except BaseException:
+            sys.stderr.write("bench so far: %r\n" % bench_pgwriter.last_results)
+            raise
         for k in ("batch_100", "batch_1000", "ceiling_copy"):
             self.assertGreater(r[k]["events_per_s"], 0, k)
         self.assertEqual(r["latency"]["rows"], 800)
