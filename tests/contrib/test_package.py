@@ -13,8 +13,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import socket
 import time
 import unittest
+import urllib.request
 import uuid
 
 SOURCE = os.environ.get("AGENTLOG_SOURCE", os.getcwd())
@@ -88,7 +90,8 @@ class DebianPackage(unittest.TestCase):
             want += ["/usr/bin/agentlog-pgwriter", "/usr/share/man/man8/agentlog-pgwriter.8",
                      "/usr/lib/systemd/system/agentlog-pgwriter.service"]
         if HAVE_DAEMON:
-            want += ["/usr/bin/agentlogd", "/usr/lib/systemd/system/agentlogd.service",
+            want += ["/usr/bin/agentlogd", "/usr/lib/%s/agentlog/agentlogd-metrics.so" % ma,
+                     "/usr/lib/systemd/system/agentlogd.service",
                      "/usr/lib/systemd/system/agentlogd.socket"]
         for f in want:
             self.assertIn(f, files)
@@ -131,9 +134,14 @@ class DebianPackage(unittest.TestCase):
         for k in ("AGENTLOG_SOCKET", "AGENTLOG_JOURNAL_DIR", "AGENTLOG_CORRELATION_ID",
                   "NOTIFY_SOCKET", "KAFKA_BROKERS"):
             env.pop(k, None)
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
         with open(os.path.join(tmp, "agentlogd.log"), "wb") as log:
             d = subprocess.Popen(["/usr/bin/agentlogd", "--no-kafka", "--socket", sock,
-                                  "--journal-dir", jdir], stdout=log, stderr=log, env=env)
+                                  "--journal-dir", jdir, "--metrics-listen",
+                                  "127.0.0.1:%d" % port], stdout=log, stderr=log, env=env)
         try:
             deadline = time.monotonic() + 20
             while run(["/usr/bin/agentlogctl", "ping", "--socket", sock],
@@ -166,6 +174,18 @@ class DebianPackage(unittest.TestCase):
             self.assertEqual([r["value"]["action_name"] for r in recs],
                              ["installed", "from-libagentlog", "stop"])
             self.assertTrue(all(r["key"] == cid for r in recs))
+            # The metrics module is found where it was installed (its
+            # figures are a snapshot taken once a second).
+            want = 'agentlogd_events_accepted_total{type="agent_action"} 3\n'
+            deadline = time.monotonic() + 20
+            while True:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                            timeout=5) as r:
+                    text = r.read().decode()
+                if want in text or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertIn(want, text)
         finally:
             d.send_signal(signal.SIGTERM)
             self.assertEqual(d.wait(30), 0)
