@@ -363,6 +363,58 @@ class HookCases:
         self.assertEqual([e["action_name"] for e in evs], ["stop", "unknown"])
 
 
+    def test_hostile_payloads(self):
+        """Wrong types, hostile ids, control characters, invalid UTF-8 and
+        truncated or mutated payloads: always exit 0, nothing on stdout,
+        every event sent is valid (the daemon or the inbox took it), and
+        the state stays inside the journal directory."""
+        import random
+        rnd = random.Random(1402)
+        base = [payload("PreToolUse", tool_name="Bash", tool_use_id="t1",
+                        tool_input={"command": "ls\tx\n"}),
+                payload("PostToolUse", tool_name="Task", tool_use_id="t1",
+                        tool_input={"subagent_type": "x", "description": "d"},
+                        tool_response={"a": [1, 2], "b": {"c": None}}),
+                payload("SubagentStop", agent_id="a", agent_type="b")]
+        odd = [payload("PreToolUse", tool_name=7, tool_use_id=["x"], tool_input="ls"),
+               payload("PostToolUseFailure", tool_name=None, tool_use_id="t\t\n" * 500,
+                       error={"code": 1}, is_interrupt="yes"),
+               payload("PreToolUse", tool_name="Task", tool_use_id="t2",
+                       tool_input={"subagent_type": 5, "description": ["a"]}),
+               payload("PreToolUse", session="../../../etc/passwd", tool_name="Read",
+                       tool_use_id="t3", tool_input={"file_path": "\u0000\u001f\u2028"}),
+               payload("UserPromptSubmit", session="." * 300, prompt={"x": 1}),
+               payload("SessionStart", session=None, source=1, model=[]),
+               payload("Stop", cwd=5, transcript_path=7, agent_type="", agent_id=None),
+               {"hook_event_name": "PreToolUse", "tool_input": {"k" * 5000: "v"}},
+               {"hook_event_name": "Notification", "message": "\ud83d\ude00" * 1000}]
+        datas = [json.dumps(p).encode() for p in odd]
+        datas.append(b'{"session_id":"s","hook_event_name":"UserPromptSubmit","prompt":"a\xff\xfeb\xc3"}')
+        datas.append(b'{"a":' * 10000 + b'1' + b'}' * 10000)
+        for _ in range(60):
+            d = bytearray(json.dumps(rnd.choice(base)).encode())
+            for _ in range(rnd.randint(1, 4)):
+                i = rnd.randrange(len(d))
+                d[i] = rnd.randrange(256)
+            datas.append(bytes(d[:rnd.randint(len(d) // 2, len(d))]))
+        for data in datas:
+            p = subprocess.run([AGENTLOGCTL, "hook", "claude-code", "--verbose"], input=data,
+                               capture_output=True, env=self.env, timeout=30)
+            self.assertEqual((p.returncode, p.stdout), (0, b""), (data[:200], p.stderr))
+            for line in p.stderr.decode(errors="replace").splitlines():
+                self.assertRegex(line, r"^agentlogctl hook: (sent|stored in the inbox): \{|"
+                                 r"^agentlogctl hook: the payload is not a JSON object$",
+                                 data[:200])
+        hooks = os.path.join(self.sink.journal_dir, "hooks")
+        for name in os.listdir(hooks):
+            self.assertTrue(name.startswith("claude-code-") and name.endswith(".state"), name)
+            self.assertLessEqual(len(name), 120)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "etc")))
+        if self.sink.name == "daemon":
+            st = self.sink.d.status()
+            self.assertEqual(st["events"]["rejected"], 0, st["events"])
+
+
 @unittest.skipUnless(os.access(AGENTLOGCTL, os.X_OK), "agentlogctl not built")
 class HookInboxTest(HookCases, unittest.TestCase):
     sink_class = InboxSink
