@@ -67,6 +67,8 @@ def program_options(binary, args=()):
     return set(LONG.findall(text)), set(SHORT.findall(text))
 
 
+@unittest.skipUnless(shutil.which("man") and shutil.which("groff"),
+                     "man or groff missing (Debian packages man-db, groff-base)")
 class ManPages(unittest.TestCase):
     def test_render_without_warnings(self):
         for page in PAGES:

@@ -47,6 +47,8 @@ def multiarch():
 
 @unittest.skipUnless(os.geteuid() == 0, "not root: dpkg -i needs root (CI runs as root)")
 @unittest.skipUnless(shutil.which("dpkg") and CMAKE and CPACK, "dpkg, cmake or cpack missing")
+@unittest.skipUnless(shutil.which("dpkg-shlibdeps"),
+                     "dpkg-shlibdeps missing (Debian package dpkg-dev): CPack computes Depends with it")
 class DebianPackage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
