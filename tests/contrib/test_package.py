@@ -6,9 +6,11 @@ and purge it, leaving the machine as it was.
 
 Needs root (CI runs as root) and dpkg; skipped otherwise.  Refuses to run
 when a package named agentlog is already installed."""
+import fnmatch
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,6 +38,29 @@ def run(args, check=True, **kw):
 def installed(pkg):
     p = run(["dpkg-query", "-W", "-f", "${Status}", pkg], check=False)
     return p.returncode == 0 and "installed" in p.stdout.split()
+
+
+def dpkg_excluded():
+    """A predicate: does dpkg leave this path out (path-exclude in
+    /etc/dpkg/dpkg.cfg.d, as slim container images have for man pages)?"""
+    rules = []
+    for cfg in ["/etc/dpkg/dpkg.cfg"] + sorted(glob.glob("/etc/dpkg/dpkg.cfg.d/*")):
+        try:
+            with open(cfg) as f:
+                for line in f:
+                    m = re.match(r"\s*(path-exclude|path-include)[= ]\s*(\S+)", line)
+                    if m:
+                        rules.append((m.group(1) == "path-exclude", m.group(2)))
+        except OSError:
+            pass
+
+    def excluded(path):
+        out = False
+        for exclude, pattern in rules:      # the last matching rule wins
+            if fnmatch.fnmatch(path, pattern):
+                out = exclude
+        return out
+    return excluded
 
 
 def multiarch():
@@ -105,10 +130,12 @@ class DebianPackage(unittest.TestCase):
         run(["dpkg", "-i", self.deb])
         self.assertTrue(installed("agentlog"))
         self.assertEqual(run(["getent", "group", "agentlog"], check=False).returncode, 0)
+        excluded = dpkg_excluded()
         for f in want:
-            self.assertTrue(os.path.lexists(f), f)
-        self.assertEqual(run(["man", "-w", "agentlogctl"]).stdout.strip(),
-                         "/usr/share/man/man1/agentlogctl.1")
+            self.assertTrue(os.path.lexists(f) or excluded(f), f)
+        if shutil.which("man") and not excluded("/usr/share/man/man1/agentlogctl.1"):
+            self.assertEqual(run(["man", "-w", "agentlogctl"]).stdout.strip(),
+                             "/usr/share/man/man1/agentlogctl.1")
         v = run(["/usr/bin/agentlogctl", "--version"]).stdout
         self.assertTrue(v.startswith("agentlogctl 0.1.0"), v)
         # The Kafka reader module is found where it was installed.
