@@ -28,10 +28,28 @@
 
 #define RECOVER_TAIL (1u << 20)
 
-/* mkdir -m 0700 that also fixes an existing directory's mode. */
+/* mkdir -p for the parents of path, each 0700 (a fresh account may lack
+ * ~/.local/state).  Failures show in the final mkdir. */
+static void journal_mkdir_parents(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = strchr(p + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		(void)mkdir(p, 0700);
+		*s = '/';
+	}
+}
+
+/* mkdir -m 0700 (parents too) that also fixes an existing directory's mode. */
 static int journal_mkdir(const char *path, char *err, size_t errlen)
 {
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	int r = mkdir(path, 0700);
+	if (r < 0 && errno == ENOENT) {
+		journal_mkdir_parents(path);
+		r = mkdir(path, 0700);
+	}
+	if (r < 0 && errno != EEXIST)
 		goto fail;
 	if (chmod(path, 0700) < 0)
 		goto fail;

@@ -205,6 +205,7 @@ char *status_prometheus(struct server *s)
 	status_metric(&b, "agentlogd_journal_quarantined_total", "counter", "Corrupt records moved aside.", (double)v.j.quarantined);
 	status_metric(&b, "agentlogd_journal_write_errors_total", "counter", "Failed journal writes or syncs.", (double)v.j.write_errors);
 	status_metric(&b, "agentlogd_dropped_total", "counter", "Events refused or dropped by the full-journal policy.", (double)(v.j.dropped_oldest + v.j.rejected_full));
+	status_metric(&b, "agentlogd_kafka_enabled", "gauge", "1 when forwarding to Kafka, 0 in journal-only mode.", v.kafka);
 	status_metric(&b, "agentlogd_kafka_up", "gauge", "1 when a broker connection is up.", v.f.up);
 	status_metric(&b, "agentlogd_kafka_delivered_total", "counter", "Events Kafka acknowledged.", (double)v.f.delivered);
 	status_metric(&b, "agentlogd_kafka_failed_total", "counter", "Delivery failures (re-sent from the journal).", (double)v.f.failed);

@@ -46,6 +46,15 @@ class LifecycleTest(unittest.TestCase):
             names = [r["event"]["action_name"] for r in d.journal() if r["key"] == cid]
             self.assertEqual(names, ["b%d" % i for i in range(n)])
 
+    def test_journal_dir_parents_created(self):
+        tmp = tempfile.mkdtemp(prefix="agentlog-jdir-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
+        jdir = os.path.join(tmp, "fresh", ".local", "state", "agentlog")
+        with Daemon(tmp=tmp, journal_dir=jdir) as d:
+            d.send_ack([make_event("agent_action")])
+            self.assertEqual(len(d.journal()), 1)
+            self.assertEqual(os.stat(jdir).st_mode & 0o777, 0o700)
+
     def test_restart_keeps_journal_and_sequence(self):
         with Daemon() as d:
             a = make_event("agent_action")
@@ -149,6 +158,7 @@ class MetricsTest(unittest.TestCase):
             body = wait_for(scrape, what="the metrics snapshot to show 2 accepted")
             self.assertIn('agentlogd_events_rejected_total{type="routing_decision"} 1', body)
             self.assertIn('agentlogd_rejections_total{reason="confidence_score"} 1', body)
+            self.assertIn("agentlogd_kafka_enabled 0", body)
             for name in ("agentlogd_journal_backlog_events", "agentlogd_kafka_up",
                          "agentlogd_publish_success_ratio", "agentlogd_events_per_second"):
                 self.assertIn("# TYPE " + name, body)
