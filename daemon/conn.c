@@ -309,7 +309,8 @@ static void conn_block(struct conn *c, const char *head, size_t hn,
 		return;
 	}
 	memcpy(b, head, hn);
-	memcpy(b + hn, rest, rn);
+	if (rn > 0)
+		memcpy(b + hn, rest, rn);
 	free(c->held);
 	c->held = b;
 	c->held_len = hn + rn;
@@ -445,7 +446,8 @@ static int conn_unblock(struct conn *c)
 	c->held_len = 0;
 	conn_list_del(&c->s->blocked, c, CONN_LIST_OFF(block));
 	c->in_block = 0;
-	conn_feed(c, held, n);
+	if (n > 0)              /* blocked at EOF on the final line: none held */
+		conn_feed(c, held, n);
 	free(held);
 	if (c->in_block || c->closing)
 		return -1;
