@@ -15,7 +15,8 @@
  *     call, unless a valid record follows them (then they are corrupt);
  *   - once a newer segment exists, everything in the current one is
  *     complete: after one more read to catch writes that finished just
- *     before the newer segment appeared, leftover bytes are corruption.
+ *     before the newer segment appeared, leftover bytes are corruption
+ *     (up to the next whole record, if any).
  */
 #include <dirent.h>
 #include <endian.h>
@@ -257,8 +258,15 @@ static int reader_at_eof(rec_reader_t *r)
 		ssize_t n = reader_fill(r);
 		if (n != 0)
 			return n > 0 ? 1 : (int)n;
-		if (left > 0)
-			reader_corrupt(r, left);
+		/* Leftover bytes are corrupt up to the next whole record: a
+		 * damaged length field must not hide the records after it. */
+		if (left > 0) {
+			size_t q = rec_find(r->buf + r->pos, left);
+
+			reader_corrupt(r, q);
+			if (q < left)
+				return 1;
+		}
 		return reader_advance(r);
 	}
 	if (left > 0) {
