@@ -129,13 +129,15 @@ static char *build_json(struct ctl_build *b, const struct ctl_field *f,
 	return min;
 }
 
-/* A number: the user's text when it is valid JSON, else (".5", "+1",
- * "1.") reformatted. */
+/* A number: the user's text when it is valid JSON without whitespace,
+ * else (".5", "+1", "1.", " 1" or "\r1": strtod skips leading
+ * whitespace, and a CR or LF must never reach the line) reformatted. */
 static char *build_number(const char *arg, double d)
 {
 	char why[PROTO_ERR_MAX], buf[64];
 
-	if (proto_json_check(arg, strlen(arg), why) == 0 && !strchr(arg, ' '))
+	if (proto_json_check(arg, strlen(arg), why) == 0 &&
+	    !strpbrk(arg, " \t\r\n"))
 		return strdup(arg);
 	snprintf(buf, sizeof(buf), "%.17g", d);
 	return strdup(buf);
