@@ -76,8 +76,16 @@ static long inbox_file(struct server *s, const char *path, uint64_t *last_seq)
 	while (off < len) {
 		struct rec r;
 		enum rec_status st2 = rec_decode(buf + off, len - off, &r);
-		if (st2 == REC_SHORT)
-			break;              /* a torn final append: nothing whole */
+		if (st2 == REC_SHORT) {
+			/* Torn (a writer died mid-append), but other writers
+			 * may have appended whole records after it. */
+			size_t skip = rec_find(buf + off + 1, len - off - 1) + 1;
+			if (off + skip >= len)
+				break;      /* a torn final append: nothing whole */
+			corrupt += (long)skip;
+			off += skip;
+			continue;
+		}
 		if (st2 == REC_BAD) {
 			size_t skip = rec_resync(buf + off + 1, len - off - 1) + 1;
 			corrupt += (long)skip;
