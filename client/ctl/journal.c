@@ -124,8 +124,10 @@ static int journal_inbox(const char *path)
 			journal_print(&r);
 			off += r.len;
 		} else if (st == REC_SHORT) {
-			bad += len - off;
-			break;
+			/* Torn; whole records may follow (other writers). */
+			skip = rec_find(buf + off + 1, len - off - 1) + 1;
+			bad += skip < len - off ? skip : len - off;
+			off += skip;
 		} else {
 			skip = rec_resync(buf + off + 1, len - off - 1) + 1;
 			bad += skip;
