@@ -191,6 +191,8 @@ static void on_wake(uv_poll_t *h, int status, int events)
 	fwd_kafka_serve(f);
 }
 
+#define FWD_WAKE_SAFETY_MS 1000
+
 static void on_dr_timer(uv_timer_t *t)
 {
 	fwd_kafka_serve(t->data);
@@ -231,7 +233,19 @@ int fwd_kafka_watch(struct fwd *f, char *err, size_t errlen)
 	}
 	f->wake_poll.data = f;
 	f->open_handles++;
-	return uv_poll_start(&f->wake_poll, UV_READABLE, on_wake);
+	rc = uv_poll_start(&f->wake_poll, UV_READABLE, on_wake);
+	if (rc)
+		return rc;
+	/*
+	 * librdkafka writes the wake-up byte only when its queue goes from
+	 * empty to non-empty.  An event queued before io_event_enable (a
+	 * broker refusing the first connection, when Kafka is down at start)
+	 * leaves the queue non-empty and the pipe silent for good: nothing
+	 * would ever be served again.  A slow timer serves the queue as well,
+	 * so a missed edge heals within a second.
+	 */
+	return uv_timer_start(&f->dr_timer, on_dr_timer, FWD_WAKE_SAFETY_MS,
+			      FWD_WAKE_SAFETY_MS);
 }
 
 /*
