@@ -1,15 +1,27 @@
 /*
- * bench_ingest: how fast agentlogd takes events off its socket into the
- * journal, against the ceiling of this machine: a reader that does nothing
- * but read() and discard, measured in the same run with the same senders.
+ * bench_ingest: how fast a daemon takes events off its socket, against the
+ * ceiling of this machine: a reader that does nothing but read() and
+ * discard, measured in the same run with the same senders.
  *
  * usage: bench_ingest --socket PATH [--senders 4] [--events 1000000]
+ *                     [--until accepted|delivered|watermarks]
+ *                     [--bootstrap B --topics T1,T2] [--pid PID]
+ *                     [--timeout S]
  *        bench_ingest --discard [--senders 4] [--events 1000000]
  *
  * Each sender thread writes its share of ~400-byte events over one stream
- * connection in 64 KiB writes.  Against the daemon, the clock stops when
- * ".status" reports every event accepted; against --discard, when the
- * reader has read every byte.  Prints one line: events, seconds, events/s.
+ * connection in 64 KiB writes.  The clock stops
+ *   --discard               when the reader has read every byte;
+ *   --until accepted        (default) when agentlogd's ".status" counts every
+ *                           event accepted (socket -> journal);
+ *   --until delivered       when ".status" counts every event delivered to
+ *                           Kafka (socket -> Kafka acknowledged);
+ *   --until watermarks      when the high watermarks of --topics grew by
+ *                           the number of events (any daemon: rsyslog,
+ *                           syslog-ng, ... forwarding to the same broker).
+ * With --pid, also the CPU seconds that process used between the first
+ * write and the stop (all threads, /proc/PID/stat) and its peak RSS
+ * (VmHWM) at the stop.  Prints one line of key=value pairs.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +33,9 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_proc.h"
+#include "bench_wm.h"
 
 static const char *bench_sock;
 static long bench_events = 1000000;
@@ -86,8 +101,9 @@ static void *bench_sender(void *arg)
 	return NULL;
 }
 
-/* Ask the daemon how many events it accepted (".status"). */
-static long bench_accepted(void)
+/* Ask agentlogd for one counter of its ".status" reply: key is the JSON
+ * text just before the number, e.g. "\"delivered\":". */
+static long bench_status(const char *key)
 {
 	int fd = bench_connect();
 	if (write(fd, ".status\n", 8) != 8)
@@ -104,9 +120,8 @@ static long bench_accepted(void)
 	}
 	close(fd);
 	buf[len] = '\0';
-	static const char key[] = "\"events\":{\"accepted\":";
 	const char *p = strstr(buf, key);
-	return p ? atol(p + sizeof key - 1) : -1;
+	return p ? atol(p + strlen(key)) : -1;
 }
 
 /* The ceiling: one thread polls every connection and discards the bytes. */
@@ -136,47 +151,133 @@ static void *bench_discard(void *arg)
 	return NULL;
 }
 
+/* What the clock waits for, once every sender has written everything. */
+enum bench_until { UNTIL_ACCEPTED, UNTIL_DELIVERED, UNTIL_WATERMARKS };
+
+static const char *const bench_until_names[] = { "accepted", "delivered",
+						  "watermarks" };
+static const char *const bench_status_keys[] = {
+	"\"events\":{\"accepted\":", "\"delivered\":", NULL };
+
+static long long bench_count(enum bench_until u)
+{
+	if (u == UNTIL_WATERMARKS)
+		return wm_total();
+	return bench_status(bench_status_keys[u]);
+}
+
+/* Polls the count until it grew by total (1 ms apart: the daemon's own
+ * count is the clock).  Returns 0, or -1 after timeout seconds. */
+static int bench_wait(enum bench_until u, long long base, long total,
+		      double t0, double timeout)
+{
+	long long n;
+
+	while ((n = bench_count(u)) - base < total) {
+		struct timespec ms = { 0, 1000000 };
+
+		if (n < 0 || bench_now() - t0 > timeout) {
+			fprintf(stderr, "bench_ingest: %lld of %ld events %s "
+				"after %.0f s\n", n - base, total,
+				bench_until_names[u], bench_now() - t0);
+			return -1;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
+/* The ceiling run's listening socket, served by bench_discard. */
+static int bench_listen(char *path, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd;
+
+	snprintf(path, len, "/tmp/bench-discard-%ld.sock", (long)getpid());
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(lfd, 64) < 0) {
+		perror("bind");
+		exit(1);
+	}
+	return lfd;
+}
+
+static void bench_usage(void)
+{
+	fprintf(stderr, "usage: bench_ingest (--socket PATH | --discard) "
+		"[--senders N] [--events N]\n"
+		"       [--until accepted|delivered|watermarks] "
+		"[--bootstrap B --topics T] [--pid PID] [--timeout S]\n");
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
-	int discard = 0;
+	const char *bootstrap = NULL, *topics = NULL;
+	enum bench_until until = UNTIL_ACCEPTED;
+	double timeout = 600, cpu0 = 0;
+	int discard = 0, rc = 0;
+	pid_t pid = 0;
+
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--socket") && i + 1 < argc)
-			bench_sock = argv[++i];
-		else if (!strcmp(argv[i], "--senders") && i + 1 < argc)
-			bench_senders = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--events") && i + 1 < argc)
-			bench_events = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--discard"))
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "--discard")) {
 			discard = 1;
-		else {
-			fprintf(stderr, "usage: bench_ingest (--socket PATH | --discard) [--senders N] [--events N]\n");
-			return 2;
+			continue;
 		}
+		if (!v)
+			bench_usage();
+		i++;
+		if (!strcmp(argv[i - 1], "--socket"))
+			bench_sock = v;
+		else if (!strcmp(argv[i - 1], "--senders"))
+			bench_senders = atoi(v);
+		else if (!strcmp(argv[i - 1], "--events"))
+			bench_events = atol(v);
+		else if (!strcmp(argv[i - 1], "--bootstrap"))
+			bootstrap = v;
+		else if (!strcmp(argv[i - 1], "--topics"))
+			topics = v;
+		else if (!strcmp(argv[i - 1], "--pid"))
+			pid = (pid_t)atol(v);
+		else if (!strcmp(argv[i - 1], "--timeout"))
+			timeout = atof(v);
+		else if (!strcmp(argv[i - 1], "--until")) {
+			until = !strcmp(v, "delivered") ? UNTIL_DELIVERED :
+				!strcmp(v, "watermarks") ? UNTIL_WATERMARKS :
+				!strcmp(v, "accepted") ? UNTIL_ACCEPTED : 99;
+			if (until == 99)
+				bench_usage();
+		} else
+			bench_usage();
 	}
-	if (bench_senders < 1 || bench_senders > 64 || (!discard && !bench_sock))
-		return 2;
+	if (bench_senders < 1 || bench_senders > 64 || (!discard && !bench_sock) ||
+	    (until == UNTIL_WATERMARKS && (!bootstrap || !topics)))
+		bench_usage();
+	if (until == UNTIL_WATERMARKS && wm_open(bootstrap, topics))
+		return 1;
 	bench_build();
 	long total = bench_events / bench_senders * bench_senders;
 
 	pthread_t reader;
 	char path[108];
 	int lfd = -1;
-	long base = 0;
+	long long base = 0;
 	if (discard) {
-		snprintf(path, sizeof path, "/tmp/bench-discard-%ld.sock", (long)getpid());
-		unlink(path);
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-		if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 64) < 0) {
-			perror("bind");
-			return 1;
-		}
+		lfd = bench_listen(path, sizeof path);
 		bench_sock = path;
 		pthread_create(&reader, NULL, bench_discard, &lfd);
 	} else {
-		base = bench_accepted();
+		base = bench_count(until);
+		if (base < 0)
+			return 1;
 	}
+	if (pid)
+		cpu0 = proc_cpu_s(pid);
 
 	double t0 = bench_now();
 	pthread_t th[64];
@@ -189,15 +290,20 @@ int main(int argc, char **argv)
 		close(lfd);
 		unlink(path);
 	} else {
-		while (bench_accepted() - base < total) {
-			struct timespec ms = { 0, 1000000 };
-			nanosleep(&ms, NULL);   /* polling the daemon's own count */
-		}
+		rc = bench_wait(until, base, total, t0, timeout);
 	}
 	double dt = bench_now() - t0;
-	printf("%s events=%ld senders=%d bytes_per_event=%zu seconds=%.3f events_per_s=%.0f\n",
-	       discard ? "discard" : "agentlogd", total, bench_senders,
+	printf("%s events=%ld senders=%d bytes_per_event=%zu seconds=%.3f events_per_s=%.0f",
+	       discard ? "discard" : bench_until_names[until], total, bench_senders,
 	       bench_len / (size_t)(bench_events / bench_senders), dt, (double)total / dt);
+	if (pid) {
+		double cpu = proc_cpu_s(pid) - cpu0;
+
+		printf(" cpu_s=%.3f cpu_s_per_million=%.3f hwm_kib=%ld",
+		       cpu, cpu * 1e6 / (double)total, proc_status_kib(pid, "VmHWM"));
+	}
+	printf("\n");
+	wm_close();
 	free(bench_data);
-	return 0;
+	return rc ? 1 : 0;
 }

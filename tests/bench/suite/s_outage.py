@@ -1,0 +1,85 @@
+"""Scenario 5: Kafka away, then back.
+
+Per run, a fresh agentlogd forwarding to the test broker: one event
+delivered (the producer is connected), then every broker down (the broker
+helper's `down all`); a backlog of events sent by 4 senders and timed until
+.status counts them accepted (the accept rate during the outage).  Then the
+daemon is restarted on that journal (SIGTERM, start, timed until it answers
+on its socket: recovery with the backlog must not block accepting), the
+brokers come back (`up all`), and from there the time to the first delivery
+(connection set-up) and from the first delivery to the last (the drain rate
+of the backlog, read from the journal's segments).
+"""
+import time
+
+from common import last_kv, log, run, wait_for
+from broker import Broker
+from daemon import Daemon, make_event
+
+SCEN = "5. Outage: Kafka down, then back"
+
+
+def _one(cfg, b):
+    with Daemon(kafka=b.bootstrap, log_level="warn",
+                args=["--shutdown-timeout-ms", "1000"]) as d:
+        d.send_events([make_event("routing_decision")])
+        wait_for(lambda: d.status()["kafka"]["delivered"] >= 1, 30,
+                 what="first delivery")
+        b.down()
+        r = last_kv(run([cfg.tool("tests", "bench", "bench_ingest"),
+                         "--socket", d.sock, "--senders", "4",
+                         "--events", str(cfg.backlog), "--pid", str(d.pid),
+                         "--until", "accepted"]), "accepted")
+        want = int(r["events"])
+        d.stop()
+        t0 = time.monotonic()
+        d.start(wait=False)
+        d.wait_ready(60)
+        recovery = time.monotonic() - t0
+        before = d.status()["kafka"]["delivered"]
+        t_up = time.monotonic()
+        b.up()
+        delivered = lambda: d.status()["kafka"]["delivered"]
+        wait_for(lambda: delivered() > before, 120, 0.005,
+                 what="a delivery after up")
+        t_first = time.monotonic()
+        n0 = delivered()
+        wait_for(lambda: delivered() >= want, 600, 0.005,
+                 what="the backlog delivered")
+        t_end = time.monotonic()
+        hwm = d.rss_kib("VmHWM")
+    # A backlog drained before the first poll saw a delivery (tiny smoke
+    # sizes) is timed from `up` instead.
+    if want - n0 < want // 10:
+        drain = want / (t_end - t_up)
+    else:
+        drain = (want - n0) / (t_end - t_first)
+    return {"accept": r["events_per_s"], "reconnect": t_first - t_up,
+            "recovery": recovery, "drain": drain, "hwm": hwm / 1024}
+
+
+def outage(cfg, res):
+    m = []
+    with Broker() as b:
+        for r in range(cfg.runs):
+            log("outage: round %d" % (r + 1))
+            m.append(_one(cfg, b))
+    col = lambda k: [x[k] for x in m]
+    res.add(SCEN, "outage_accept", "accept rate while Kafka is down, 4 "
+            "senders", "events/s", col("accept"), baseline="ingest_4")
+    res.add(SCEN, "outage_drain", "drain rate of the backlog once Kafka is "
+            "back", "events/s", col("drain"), baseline="ceil_producer")
+    res.add(SCEN, "outage_recovery", "restart with the backlog: start to "
+            "socket answering", "s", col("recovery"), better="lower")
+    res.add(SCEN, "outage_reconnect", "time from `up` to the first "
+            "delivery (reconnect backoff)", "s", col("reconnect"),
+            better="lower")
+    res.add(SCEN, "outage_hwm", "agentlogd peak RSS, restart and drain", "MiB", col("hwm"), better="lower")
+    res.notes[SCEN] = (
+        "A backlog of %d events per run (4 senders), fresh agentlogd and "
+        "journal per run, the test broker's `down all` / `up all`; drain "
+        "rate = backlog / (last delivery - first delivery after `up`), after "
+        "a restart of the daemon on the backlog (so read from the segments), "
+        "counted by .status. Ratios: accept rate to the ingest rate of "
+        "scenario 3 (4 senders), drain rate to the librdkafka producer "
+        "ceiling." % cfg.backlog)
