@@ -3,13 +3,20 @@
 Per run, a fresh agentlogd forwarding to the test broker: one event
 delivered (the producer is connected), then every broker down (the broker
 helper's `down all`); a backlog of events sent by 4 senders and timed until
-.status counts them accepted (the accept rate during the outage).  Then the
-daemon is restarted on that journal (SIGTERM, start, timed until it answers
-on its socket: recovery with the backlog must not block accepting), the
-brokers come back (`up all`), and from there the time to the first delivery
-(connection set-up) and from the first delivery to the last (the drain rate
-of the backlog, read from the journal's segments).
+.status counts them accepted (the accept rate during the outage); then
+`up all`, and from there the time to the first delivery (reconnection) and
+from the first delivery to the last (the drain rate of the backlog).
+Then recovery: brokers down again, the same backlog accepted again, and the
+daemon restarted on that journal (SIGTERM, start), timed until it answers
+on its socket (recovery must not block accepting).  The restarted daemon is
+not drained (see below).
 """
+# Seen while writing this scenario (agentlogd at this commit): a daemon
+# restarted while every broker is down, with a 1,000,000-event backlog,
+# fills librdkafka's queue (about 110,000 records) and delivers nothing once
+# the brokers are back (delivered 0 after 120 s; with 300,000 events it
+# drains).  Reported to the forwarding owner: measure it here once fixed.
+
 import time
 
 from common import last_kv, log, run, wait_for
@@ -17,6 +24,23 @@ from broker import Broker
 from daemon import Daemon, make_event
 
 SCEN = "5. Outage: Kafka down, then back"
+
+
+def _recovery(cfg, b, d):
+    """Seconds from starting agentlogd on a backlog (Kafka down) to its
+    socket answering."""
+    b.down()
+    run([cfg.tool("tests", "bench", "bench_ingest"), "--socket", d.sock,
+         "--senders", "4", "--events", str(cfg.backlog), "--until",
+         "accepted"])
+    d.stop()
+    t0 = time.monotonic()
+    d.start(wait=False)
+    d.wait_ready(60)
+    recovery = time.monotonic() - t0
+    d.stop()
+    b.up()
+    return recovery
 
 
 def _one(cfg, b):
@@ -30,12 +54,7 @@ def _one(cfg, b):
                          "--socket", d.sock, "--senders", "4",
                          "--events", str(cfg.backlog), "--pid", str(d.pid),
                          "--until", "accepted"]), "accepted")
-        want = int(r["events"])
-        d.stop()
-        t0 = time.monotonic()
-        d.start(wait=False)
-        d.wait_ready(60)
-        recovery = time.monotonic() - t0
+        want = 1 + int(r["events"])
         before = d.status()["kafka"]["delivered"]
         t_up = time.monotonic()
         b.up()
@@ -48,6 +67,7 @@ def _one(cfg, b):
                  what="the backlog delivered")
         t_end = time.monotonic()
         hwm = d.rss_kib("VmHWM")
+        recovery = _recovery(cfg, b, d)
     # A backlog drained before the first poll saw a delivery (tiny smoke
     # sizes) is timed from `up` instead.
     if want - n0 < want // 10:
@@ -74,12 +94,17 @@ def outage(cfg, res):
     res.add(SCEN, "outage_reconnect", "time from `up` to the first "
             "delivery (reconnect backoff)", "s", col("reconnect"),
             better="lower")
-    res.add(SCEN, "outage_hwm", "agentlogd peak RSS, restart and drain", "MiB", col("hwm"), better="lower")
+    res.add(SCEN, "outage_hwm", "agentlogd peak RSS, outage and drain", "MiB", col("hwm"), better="lower")
     res.notes[SCEN] = (
         "A backlog of %d events per run (4 senders), fresh agentlogd and "
         "journal per run, the test broker's `down all` / `up all`; drain "
-        "rate = backlog / (last delivery - first delivery after `up`), after "
-        "a restart of the daemon on the backlog (so read from the segments), "
+        "rate = backlog / (last delivery - first delivery after `up`); "
+        "recovery: the same backlog again with Kafka down, then the daemon "
+        "restarted on it and timed until it answers .ping. Not measured: "
+        "the drain after such a restart, which stalled at this commit (a "
+        "daemon restarted with every broker down and a 1,000,000-event "
+        "backlog delivered nothing once they were back; see "
+        "tests/bench/suite/s_outage.py). "
         "counted by .status. Ratios: accept rate to the ingest rate of "
         "scenario 3 (4 senders), drain rate to the librdkafka producer "
         "ceiling." % cfg.backlog)
