@@ -74,8 +74,7 @@ def scenarios(cfg, res, roots):
     import s_pgwriter
     import s_publish
     return {
-        "ceilings": lambda: (s_ceilings.disk(cfg, res),
-                             s_ceilings.producer(cfg, res)),
+        "ceilings": lambda: s_ceilings.disk(cfg, res),
         "publish": lambda: s_publish.publish(cfg, res),
         "inproc": lambda: s_publish.inproc(cfg, res),
         "ingest": lambda: s_ingest.ingest(cfg, res, roots),

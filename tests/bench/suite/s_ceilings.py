@@ -2,7 +2,8 @@
 run.  (The socket read-and-discard ceiling is measured inside scenario 3's
 rounds, next to the ingest it bounds.)
   - librdkafka's own producer to the same test broker: agentlog-test-produce
-    --bench with agentlogd's producer settings and its three headers;
+    --bench with agentlogd's producer settings and its three headers
+    (producer_rate(), run inside scenario 3's rounds);
   - the journal disk's sequential write bandwidth: dd with conv=fdatasync
     into the directory the journals of this run live in.
 """
@@ -17,21 +18,17 @@ from broker import Broker
 SCEN = "8. Ceilings"
 
 
-def producer(cfg, res):
-    rates = []
-    with Broker() as b:
-        for _ in range(cfg.runs):
-            out = run([cfg.tool("tests", "broker", "agentlog-test-produce"),
-                       "--bootstrap", b.bootstrap, "--bench", str(cfg.events),
-                       "--size", "434", "--topics", "agent-routing-decisions",
-                       "--headers", "1",
-                       "--prop", "compression.codec=lz4",
-                       "--prop", "linger.ms=5",
-                       "--prop", "queue.buffering.max.kbytes=65536",
-                       "--prop", "queue.buffering.max.messages=500000"])
-            rates.append(json.loads(out.strip().splitlines()[-1])["rate"])
-    res.add(SCEN, "ceil_producer", "librdkafka producer alone -> test broker",
-            "events/s", rates)
+def producer_rate(cfg, b):
+    """One run of librdkafka's own producer to broker b: events/s."""
+    out = run([cfg.tool("tests", "broker", "agentlog-test-produce"),
+               "--bootstrap", b.bootstrap, "--bench", str(cfg.events),
+               "--size", "434", "--topics", "agent-routing-decisions",
+               "--headers", "1",
+               "--prop", "compression.codec=lz4",
+               "--prop", "linger.ms=5",
+               "--prop", "queue.buffering.max.kbytes=65536",
+               "--prop", "queue.buffering.max.messages=500000"])
+    return json.loads(out.strip().splitlines()[-1])["rate"]
 
 
 def disk(cfg, res):
@@ -52,7 +49,8 @@ def disk(cfg, res):
     res.notes[SCEN] = (
         "Producer: agentlog-test-produce --bench %d --size 434 --headers 1 "
         "(idempotent, acks=all, lz4, linger.ms=5, 64 MiB queue), to a test "
-        "broker like scenario 3's. Disk: dd if=/dev/zero bs=1M count=%d "
+        "broker, in scenario 3's rounds (next to the end-to-end runs it "
+        "bounds). Disk: dd if=/dev/zero bs=1M count=%d "
         "conv=fdatasync into the run's temporary directory (%s, %s), where "
         "every agentlogd journal of this run lives. Read-and-discard: "
         "bench_ingest --discard, in scenario 3's rounds."

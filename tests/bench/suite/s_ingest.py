@@ -4,7 +4,8 @@ For 1, 4 and 16 concurrent senders, in rounds (every measurement of a round
 one after the other, so load drifts hit them alike), each on a freshly
 started daemon with a fresh journal, the same ~430-byte events
 (tests/bench/bench_ingest):
-  - ceiling: read-and-discard (bench_ingest --discard);
+  - ceilings: read-and-discard (bench_ingest --discard), and librdkafka's
+    own producer to the same broker (s_ceilings.producer_rate);
   - agentlogd ingest: socket -> journal (journal only, --fsync interval,
     the default), clock stopped when .status counts every event accepted;
   - agentlogd end to end: socket -> Kafka acknowledged (.status delivered);
@@ -19,6 +20,7 @@ from common import last_kv, log, run
 from broker import Broker
 from daemon import Daemon
 from competitors import Rsyslog, SyslogNg
+from s_ceilings import producer_rate
 
 SCEN3 = "3. Ingest and end to end (agentlogd)"
 SCEN4 = "4. End to end against rsyslog and syslog-ng"
@@ -57,6 +59,7 @@ def ingest(cfg, res, roots):
             res.skipped.append((SCEN4, "%s not unpacked (run without "
                                 "--smoke to install it)" % c.name))
     idle = {"journal": [], "kafka": []}
+    ceil = []
     with Broker() as b:
         for s in cfg.senders:
             m = {}
@@ -64,6 +67,7 @@ def ingest(cfg, res, roots):
                 log("ingest: %d senders, round %d" % (s, r + 1))
                 m.setdefault("discard", []).append(_ingest(
                     cfg, ["--discard", "--senders", str(s)]))
+                m.setdefault("producer", []).append(producer_rate(cfg, b))
                 x = _agentlogd(cfg, s, None)
                 idle["journal"].append(x["idle_kib"])
                 m.setdefault("ingest", []).append(x)
@@ -74,6 +78,9 @@ def ingest(cfg, res, roots):
                     m.setdefault(cls.name, []).append(
                         _competitor(cfg, cls, root, s, b))
             _rows(res, s, m, comps)
+            ceil += m["producer"]
+    res.add("8. Ceilings", "ceil_producer", "librdkafka producer alone -> "
+            "test broker", "events/s", ceil)
     res.add(SCEN3, "rss_idle_journal", "agentlogd RSS idle after start, "
             "journal only", "MiB", [k / 1024 for k in idle["journal"]],
             better="lower")
@@ -89,7 +96,8 @@ def ingest(cfg, res, roots):
         "cluster, 3 brokers, 4 partitions, loopback), clock stopped when "
         ".status counts every event delivered (Kafka acknowledged). "
         "Ratios: ingest to the read-and-discard ceiling of the same round; "
-        "end to end to the librdkafka producer ceiling (scenario 8)."
+        "end to end to the librdkafka producer ceiling run in the same round "
+        "against the same broker (scenario 8)."
         % (cfg.events, int(m["ingest"][0]["bytes_per_event"]), cfg.runs))
     res.notes[SCEN4] = (
         "rsyslog (imptcp on a Unix socket -> omkafka) and syslog-ng "
@@ -124,7 +132,8 @@ def _rows(res, s, m, comps):
             "MiB", hwm("ingest"), better="lower")
     res.add(SCEN3, "e2e_agentlogd_%d" % s, "end to end socket -> Kafka "
             "acked, %d senders" % s, "events/s", rate("agentlogd"),
-            baseline="ceil_producer")
+            baseline="ceil_producer",
+            ratios=_paired(rate("agentlogd"), m["producer"]))
     res.add(SCEN3, "e2e_cpu_agentlogd_%d" % s, "end to end CPU, %d senders"
             % s, "s per M events", cpu("agentlogd"), better="lower")
     res.add(SCEN3, "e2e_hwm_agentlogd_%d" % s, "end to end peak RSS, %d "
