@@ -97,14 +97,13 @@ def outage(cfg, res):
     res.add(SCEN, "outage_hwm", "agentlogd peak RSS, outage and drain", "MiB", col("hwm"), better="lower")
     res.notes[SCEN] = (
         "A backlog of %d events per run (4 senders), fresh agentlogd and "
-        "journal per run, the test broker's `down all` / `up all`; drain "
-        "rate = backlog / (last delivery - first delivery after `up`); "
-        "recovery: the same backlog again with Kafka down, then the daemon "
-        "restarted on it and timed until it answers .ping. Not measured: "
-        "the drain after such a restart, which stalled at this commit (a "
-        "daemon restarted with every broker down and a 1,000,000-event "
-        "backlog delivered nothing once they were back; see "
-        "tests/bench/suite/s_outage.py). "
-        "counted by .status. Ratios: accept rate to the ingest rate of "
-        "scenario 3 (4 senders), drain rate to the librdkafka producer "
-        "ceiling." % cfg.backlog)
+        "journal per run, the test broker's `down all` / `up all`, counted "
+        "by .status; drain rate = backlog / (last delivery - first delivery "
+        "after `up`). Recovery: the same backlog again with Kafka down, then"
+        " the daemon restarted on it and timed until it answers .ping. Not "
+        "measured: the drain after such a restart, which stalled at this "
+        "commit (a daemon restarted with every broker down and a "
+        "1,000,000-event backlog delivered nothing once they were back; see "
+        "tests/bench/suite/s_outage.py). Ratios: accept rate to the ingest "
+        "rate of scenario 3 (4 senders, journal only), drain rate to the "
+        "librdkafka producer ceiling." % cfg.backlog)
