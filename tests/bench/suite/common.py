@@ -3,6 +3,7 @@
 reading its key=value output, and the rows of the results table.
 """
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -120,8 +121,9 @@ class Results:
         self.notes = {}          # scenario -> text under its table
         self.skipped = []        # (scenario, why)
 
-    def add(self, *a, **kw):
-        r = Row(*a, **kw)
+    def add(self, scenario, key, name, *a, **kw):
+        name = re.sub(r"\b1 senders\b", "1 sender", name)
+        r = Row(scenario, key, name, *a, **kw)
         self.rows.append(r)
         log("  %-50s median %s %s (%d runs)" % (
             r.name[:50], fmt(r.median), r.unit, len(r.values)))
@@ -147,6 +149,8 @@ class Results:
 def fmt(v):
     if v is None:
         return "n/a"
+    if v == int(v) and abs(v) < 10000:
+        return "%d" % v
     if abs(v) >= 10000:
         return "{:,.0f}".format(v)
     if abs(v) >= 100:
