@@ -149,8 +149,8 @@ class Results:
 def fmt(v):
     if v is None:
         return "n/a"
-    if v == int(v) and abs(v) < 10000:
-        return "%d" % v
+    if v == 0:
+        return "0"
     if abs(v) >= 10000:
         return "{:,.0f}".format(v)
     if abs(v) >= 100:
