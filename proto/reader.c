@@ -79,9 +79,9 @@ static int reader_scan(const char *dir, uint64_t target, uint64_t *le,
 	struct dirent *e;
 	uint64_t s;
 
+	*has_le = *has_gt = 0;
 	if (d == NULL)
 		return -errno;
-	*has_le = *has_gt = 0;
 	while ((e = readdir(d)) != NULL) {
 		if (reader_parse_name(e->d_name, &s) != 0)
 			continue;
