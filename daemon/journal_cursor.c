@@ -194,7 +194,7 @@ static void journal_cursor_start(journal_t *j)
 	uint64_t v = journal_cursor_target(j);
 	int n = journal_cursor_deletable(j, v);
 
-	if (n > cj->capunlink) {
+	if (n > 0 && n > cj->capunlink) {
 		void *p = realloc(cj->unlink, (size_t)n * sizeof *cj->unlink);
 		if (p == NULL)
 			n = cj->capunlink;

@@ -86,7 +86,7 @@ static int journal_span_add(journal_t *j, struct jseg *s, uint64_t file_off,
 	struct jspan *last = j->nspans ? &j->spans[j->nspans - 1] : NULL;
 
 	s->unsynced = 1;
-	if (last != NULL && last->seg == s->first &&
+	if (j->nspans > 0 && last->seg == s->first &&
 	    last->file_off + last->len == file_off &&
 	    last->buf_off + last->len == buf_off) {
 		last->len += len;
