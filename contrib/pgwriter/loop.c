@@ -207,6 +207,7 @@ static void loop_message(struct loop *l, rd_kafka_message_t *rkm)
 	/* Paused partitions deliver nothing; this is only in case. */
 	if (l->npending == l->cappending) {
 		l->cappending = l->cappending ? 2 * l->cappending : 16;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		l->pending = realloc(l->pending, sizeof(*l->pending) *
 				     (size_t)l->cappending);
 		if (!l->pending)
