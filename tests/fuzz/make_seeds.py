@@ -101,7 +101,7 @@ def arg(s):
     return bytes([len(s)]) + s
 
 
-def build_seeds():
+def flags_seeds():
     examples = [
         (0, [(0, "polymorphic-agent"), (1, "decision"), (2, "route"),
              (3, '{"selected_agent":"agent-performance","confidence":0.92}'),
@@ -121,11 +121,11 @@ def build_seeds():
         for field, value in ops:
             data += bytes([field]) + arg(value)
         data += arg(CORR) + struct.pack("<Q", 1761215400123)
-        write("build", "skill-%d" % n, data)
+        write("flags", "skill-%d" % n, data)
 
 
 if __name__ == "__main__":
     line_seeds()
     record_seeds()
-    build_seeds()
+    flags_seeds()
     sys.exit(0)

@@ -1,5 +1,5 @@
 /*
- * fuzz_build: agentlogctl's flags-to-event builder (client/ctl/build.c):
+ * fuzz_flags: agentlogctl's flags-to-event builder (client/ctl/build.c):
  * the four skills' flags set to arbitrary text, in any order, repeated,
  * then the event finished with an arbitrary correlation id and time.
  *
@@ -25,22 +25,22 @@
 #include "json.h"
 #include "skill.h"
 
-#define FB_ARG_MAX 1024
+#define FF_ARG_MAX 1024
 
-static const struct ctl_skill *const fb_skills[] = {
+static const struct ctl_skill *const ff_skills[] = {
 	&ctl_skill_agent_action, &ctl_skill_routing_decision,
 	&ctl_skill_transformation, &ctl_skill_performance_metrics,
 };
 
 /* A C string from the input, as argv would carry it (ends at a NUL). */
-static char *fb_arg(struct fuzz_in *in)
+static char *ff_arg(struct fuzz_in *in)
 {
 	size_t want = fuzz_u8(in), n;
 	const uint8_t *p;
 	char *s;
 
 	if (want == 255)
-		want = fuzz_u16(in) % FB_ARG_MAX;
+		want = fuzz_u16(in) % FF_ARG_MAX;
 	n = fuzz_take(in, want, &p);
 	s = malloc(n + 1);
 	FUZZ_CHECK(s != NULL);
@@ -49,7 +49,7 @@ static char *fb_arg(struct fuzz_in *in)
 	return s;
 }
 
-static int fb_utf8_ok(const char *s)
+static int ff_utf8_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	int k;
@@ -61,7 +61,7 @@ static int fb_utf8_ok(const char *s)
 }
 
 /* The member whose key is name, or NULL. */
-static const struct proto_member *fb_member(const char *out,
+static const struct proto_member *ff_member(const char *out,
 					    const struct proto_member *m,
 					    unsigned n, const char *name)
 {
@@ -75,11 +75,11 @@ static const struct proto_member *fb_member(const char *out,
 }
 
 /* One member against the flag's argument (see the file's comment). */
-static void fb_check_value(const struct ctl_field *f, const char *arg,
+static void ff_check_value(const struct ctl_field *f, const char *arg,
 			   const char *v, size_t vn)
 {
 	char *text = strndup(v, vn), *end;
-	char buf[FB_ARG_MAX * 4 + 8];
+	char buf[FF_ARG_MAX * 4 + 8];
 	int t, n;
 
 	FUZZ_CHECK(text != NULL);
@@ -112,7 +112,7 @@ static void fb_check_value(const struct ctl_field *f, const char *arg,
 }
 
 /* The finished event against what was set. */
-static void fb_check_event(const struct ctl_skill *s, char *const *last,
+static void ff_check_event(const struct ctl_skill *s, char *const *last,
 			   const char *corr, const char *out, int utf8)
 {
 	struct proto_member m[PROTO_MAX_MEMBERS];
@@ -131,14 +131,14 @@ static void fb_check_event(const struct ctl_skill *s, char *const *last,
 		return;
 	}
 	FUZZ_CHECK(top.kind == PROTO_OBJECT && top.open == 0);
-	FUZZ_CHECK(fb_member(out, m, top.n, "type") == &m[0]);
-	fb_check_value(&(struct ctl_field){ "correlation-id", "correlation_id",
+	FUZZ_CHECK(ff_member(out, m, top.n, "type") == &m[0]);
+	ff_check_value(&(struct ctl_field){ "correlation-id", "correlation_id",
 					    CTL_STR, "" },
 		       corr, out + m[1].val, m[1].end - m[1].val);
 	prev = 1;
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct proto_member *p =
-			fb_member(out, m, top.n, s->fields[i].field);
+			ff_member(out, m, top.n, s->fields[i].field);
 
 		if (!last[i]) {
 			FUZZ_CHECK(!p || (s->default_field &&
@@ -147,10 +147,10 @@ static void fb_check_event(const struct ctl_skill *s, char *const *last,
 		}
 		FUZZ_CHECK(p != NULL && (unsigned)(p - m) > prev);
 		prev = (unsigned)(p - m);
-		fb_check_value(&s->fields[i], last[i], out + p->val,
+		ff_check_value(&s->fields[i], last[i], out + p->val,
 			       p->end - p->val);
 	}
-	FUZZ_CHECK(fb_member(out, m, top.n, "timestamp") == &m[top.n - 1]);
+	FUZZ_CHECK(ff_member(out, m, top.n, "timestamp") == &m[top.n - 1]);
 	ev.type = -1;
 	if (proto_event_parse(&ev, out, len, -1, err) != 0)
 		FUZZ_CHECK(strncmp(err, "json:", 5) != 0);
@@ -159,7 +159,7 @@ static void fb_check_event(const struct ctl_skill *s, char *const *last,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
-	const struct ctl_skill *s = fb_skills[fuzz_u8(&in) % 4];
+	const struct ctl_skill *s = ff_skills[fuzz_u8(&in) % 4];
 	char *last[16] = { NULL }, *corr, *out;
 	unsigned nops = fuzz_u8(&in) % 16;
 	struct ctl_build b;
@@ -169,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ctl_build_start(&b, s) == 0);
 	for (unsigned k = 0; k < nops; k++) {
 		size_t i = fuzz_u8(&in) % s->nfields;
-		char *arg = fb_arg(&in);
+		char *arg = ff_arg(&in);
 
 		b.err[0] = '\0';
 		if (ctl_build_set(&b, i, arg) == 0) {
@@ -183,16 +183,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strstr(b.err, flag) != NULL);
 		free(arg);
 	}
-	corr = fb_arg(&in);
+	corr = ff_arg(&in);
 	now = (int64_t)(fuzz_u64(&in) % 253402300800000ULL);
 	out = ctl_build_finish(&b, corr, now);
 	FUZZ_CHECK(out != NULL);
 	for (size_t i = 0; i < s->nfields; i++)
-		if (last[i] && s->fields[i].kind == CTL_STR && !fb_utf8_ok(last[i]))
+		if (last[i] && s->fields[i].kind == CTL_STR && !ff_utf8_ok(last[i]))
 			utf8 = 0;
-	if (!fb_utf8_ok(corr))
+	if (!ff_utf8_ok(corr))
 		utf8 = 0;
-	fb_check_event(s, last, corr, out, utf8);
+	ff_check_event(s, last, corr, out, utf8);
 	free(out);
 	free(corr);
 	for (size_t i = 0; i < 16; i++)
