@@ -77,5 +77,9 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DAGENTLOG_FUZZ=ON \
 cmake --build build-fuzz -j"$jobs" --target fuzz-line fuzz-record fuzz-flags >/dev/null
 # One core per fuzzer: two at a time on two cores.
 ctest --test-dir build-fuzz -L fuzz --output-on-failure -j2
+# What each covered, from libFuzzer's last line (ctest keeps a passing
+# test's output only in its log).
+grep -E '^[0-9]+/[0-9]+ Test: |^#[0-9]+[[:space:]]+DONE' \
+  build-fuzz/Testing/Temporary/LastTest.log || true
 
 step "done: all clean"
