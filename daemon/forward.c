@@ -75,7 +75,12 @@ static int produce_failed(struct fwd *f, const struct rec *r,
 	return -EIO;
 }
 
-/* Hand one record to librdkafka: key, value and the three headers. */
+/*
+ * Hand one record to librdkafka: key, value, the three headers, and the
+ * time the daemon accepted the event as the record's timestamp (a backlog
+ * drained after an outage keeps its real times; and librdkafka skips a
+ * clock read).
+ */
 static int produce_one(struct fwd *f, const struct rec *r)
 {
 	char id[PROTO_UUID_LEN + 1];
@@ -96,6 +101,7 @@ static int produce_one(struct fwd *f, const struct rec *r)
 				RD_KAFKA_V_VALUE((void *)r->value, r->value_len),
 				RD_KAFKA_V_HEADERS(h),
 				RD_KAFKA_V_OPAQUE((void *)(uintptr_t)r->seq),
+				RD_KAFKA_V_TIMESTAMP(r->time_ms > 0 ? r->time_ms : 0),
 				RD_KAFKA_V_END);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		f->produced++;
@@ -161,7 +167,8 @@ static void go_cold(struct fwd *f)
 
 /*
  * The hot path.  Produces the batch straight from the journal's buffer
- * while we are caught up; on a full queue the cold path takes over from
+ * while we are caught up (these bytes never left our memory: their CRC,
+ * computed at the seal, is not checked again); on a full queue the cold path takes over from
  * the first record not taken.
  */
 void fwd_on_written(void *arg, const char *buf, size_t len,
@@ -181,7 +188,7 @@ void fwd_on_written(void *arg, const char *buf, size_t len,
 		return;
 	}
 	while (off < len) {
-		if (rec_decode(buf + off, len - off, &r) != REC_OK) {
+		if (rec_decode_sealed(buf + off, len - off, &r) != REC_OK) {
 			fwd_log_limited(f, LOG_ERR, "a written batch does not "
 					"decode at byte %zu; reading the segments",
 					off);

@@ -110,6 +110,7 @@ static cJSON *status_kafka(struct server *s, const struct status_view *v)
 	cJSON_AddNumberToObject(k, "eta_seconds", v->eta);
 	cJSON_AddNumberToObject(k, "publish_success_ratio", v->success_ratio);
 	cJSON_AddBoolToObject(k, "reading_journal", v->f.cold);
+	status_add_u64(k, "journal_reads", v->f.cold_switches);
 	return k;
 }
 

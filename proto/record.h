@@ -83,6 +83,15 @@ enum rec_status {
 enum rec_status rec_decode(const char *buf, size_t len, struct rec *r);
 
 /*
+ * rec_decode() without the CRC: for records this process sealed and
+ * still holds in its own memory (the journal's written batches handed to
+ * the forwarder).  The CRC guards bytes that went through a disk; these
+ * did not, and checking it again costs as much as the seal did.  Header
+ * checks (magic, lengths) still run.  Never for bytes read from a file.
+ */
+enum rec_status rec_decode_sealed(const char *buf, size_t len, struct rec *r);
+
+/*
  * After REC_BAD at buf: the offset (>= 1) of the next position at which a
  * record may start, or len when none does within buf.  A position
  * qualifies when rec_decode() there gives REC_OK, or REC_SHORT (a plausible

@@ -3,9 +3,12 @@
 Events carry their index in action_details.n (or a field the test names);
 check_kafka() reads the four topics back and verifies each record against
 the event it must be: key = correlation_id, headers type / event_id /
-schema_version matching the value, per correlation id in send order.
+schema_version matching the value, the record's timestamp = when the daemon
+accepted the event (the envelope's timestamp: these events give none), per
+correlation id in send order.
 """
 
+import datetime
 import json
 import uuid
 
@@ -31,6 +34,12 @@ def make_events(first, n, cids, make_event):
     return out
 
 
+def _ms(rfc3339):
+    """Unix milliseconds of the envelope's YYYY-MM-DDTHH:MM:SS.mmmZ."""
+    t = datetime.datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return round(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
 def check_kafka(test, broker, expect_n, allow_dups=False, ids=None):
     """Read everything back and check it.  Returns (records, duplicates).
 
@@ -53,6 +62,8 @@ def check_kafka(test, broker, expect_n, allow_dups=False, ids=None):
         test.assertEqual(TYPE_OF_TOPIC[r["topic"]], ev["type"])
         test.assertEqual(h["schema_version"], "1")
         uuid.UUID(h["event_id"])
+        test.assertEqual(r["timestamp"], _ms(ev["timestamp"]),
+                         "record time is not the time of acceptance")
         if n in seen:
             dups += 1
             test.assertEqual(seen[n], h["event_id"], "same event, two ids")

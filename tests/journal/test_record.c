@@ -3,7 +3,8 @@
  * exact little-endian layout, every truncation of a record (REC_SHORT,
  * never a read past the buffer: buffers are malloc'd to the exact size so
  * ASan catches an overread), every single-byte corruption (never REC_OK),
- * impossible lengths, and resynchronisation past garbage.
+ * impossible lengths, resynchronisation past garbage, and what
+ * rec_decode_sealed() checks and what it leaves to the CRC.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,6 +178,33 @@ static void test_resync(void)
 	free(r3);
 }
 
+/*
+ * rec_decode_sealed() decodes the same fields, still refuses a broken
+ * header, and (by contract) does not check the payload's CRC.
+ */
+static void test_sealed(void)
+{
+	size_t len;
+	char *b = make(11, VAL, &len);
+	struct rec r, s;
+
+	memset(&r, 0, sizeof(r));            /* padding compares equal */
+	memset(&s, 0, sizeof(s));
+	CHECK(rec_decode(b, len, &r) == REC_OK);
+	CHECK(rec_decode_sealed(b, len, &s) == REC_OK);
+	CHECK(memcmp(&r, &s, sizeof(r)) == 0);
+	b[len - 2] ^= 1;                      /* payload: only the CRC sees it */
+	CHECK(rec_decode(b, len, &r) == REC_BAD);
+	CHECK(rec_decode_sealed(b, len, &s) == REC_OK);
+	b[len - 2] ^= 1;
+	b[0] ^= 1;                            /* magic */
+	CHECK(rec_decode_sealed(b, len, &s) == REC_BAD);
+	b[0] ^= 1;
+	for (size_t n = 0; n < len; n++)
+		CHECK(rec_decode_sealed(b, n, &s) == REC_SHORT);
+	free(b);
+}
+
 int main(void)
 {
 	test_roundtrip_and_layout();
@@ -184,6 +212,7 @@ int main(void)
 	test_corruptions();
 	test_impossible_lengths();
 	test_resync();
+	test_sealed();
 	printf("record ok\n");
 	return 0;
 }
