@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "forward.h"
 #include "log.h"
 #include "wire.h"
 
@@ -23,7 +24,8 @@ enum {
 	OPT_JOURNAL_DIR, OPT_JOURNAL_MAX, OPT_SEGMENT, OPT_FSYNC,
 	OPT_FSYNC_INTERVAL, OPT_WHEN_FULL, OPT_RETAIN_AGE, OPT_MAX_LINE,
 	OPT_MAX_CONN, OPT_IDLE, OPT_BROKERS, OPT_NO_KAFKA, OPT_KPROP,
-	OPT_TOPIC, OPT_TOPIC_PREFIX, OPT_QUEUE_KB, OPT_LINGER, OPT_SHUTDOWN,
+	OPT_TOPIC, OPT_TOPIC_PREFIX, OPT_QUEUE_KB, OPT_LINGER, OPT_HEADERS,
+	OPT_SHUTDOWN,
 	OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_METRICS, OPT_CHECK, OPT_VERSION,
 };
 
@@ -49,6 +51,7 @@ static const struct option config_longopts[] = {
 	{ "topic-prefix", required_argument, NULL, OPT_TOPIC_PREFIX },
 	{ "kafka-queue-kbytes", required_argument, NULL, OPT_QUEUE_KB },
 	{ "linger-ms", required_argument, NULL, OPT_LINGER },
+	{ "kafka-headers", required_argument, NULL, OPT_HEADERS },
 	{ "shutdown-timeout-ms", required_argument, NULL, OPT_SHUTDOWN },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
@@ -91,6 +94,8 @@ static const char config_usage[] =
 "  --topic-prefix PREFIX    prefix for all four topics\n"
 "  --kafka-queue-kbytes N   librdkafka queue cap (default 65536)\n"
 "  --linger-ms N            producer linger (default 5)\n"
+"  --kafka-headers LIST     record headers: none, or of type,event_id,\n"
+"                           schema_version (default all three)\n"
 "Running:\n"
 "  --shutdown-timeout-ms N  on SIGTERM, wait this long for Kafka (5000)\n"
 "  --log-level LEVEL        error|warn|info|debug (env AGENTLOG_LOG_LEVEL)\n"
@@ -308,6 +313,12 @@ static int config_apply(struct config *cfg, int c, const char *arg)
 			return fprintf(stderr, "agentlogd: --kafka-queue-kbytes: want 1024..2097151: %s\n", arg), -1;
 		cfg->kafka_queue_kbytes = n;
 		return 0;
+	case OPT_HEADERS: {
+		char why[160];
+		if (fwd_headers_parse(arg, &cfg->kafka_headers, why, sizeof why) != 0)
+			return fprintf(stderr, "agentlogd: --kafka-headers: %s\n", why), -1;
+		return 0;
+	}
 	case OPT_LINGER:
 		if (config_parse_uint(arg, 0, 900000, &n) != 0)
 			return fprintf(stderr, "agentlogd: --linger-ms: want 0..900000: %s\n", arg), -1;

@@ -76,7 +76,7 @@ static int produce_failed(struct fwd *f, const struct rec *r,
 }
 
 /*
- * Hand one record to librdkafka: key, value, the three headers, and the
+ * Hand one record to librdkafka: key, value, the headers asked for, and the
  * time the daemon accepted the event as the record's timestamp (a backlog
  * drained after an outage keeps its real times; and librdkafka skips a
  * clock read).
@@ -89,12 +89,16 @@ static int produce_one(struct fwd *f, const struct rec *r)
 
 	if (!f->rk)
 		return -EAGAIN;
-	proto_uuid_format(r->event_id, id);
-	h = rd_kafka_headers_new(3);
-	rd_kafka_header_add(h, "type", 4, proto_type_name(r->type), -1);
-	rd_kafka_header_add(h, "event_id", 8, id, PROTO_UUID_LEN);
-	rd_kafka_header_add(h, "schema_version", 14,
-			    STR(PROTO_SCHEMA_VERSION), -1);
+	h = f->headers ? rd_kafka_headers_new(3) : NULL;
+	if (f->headers & FWD_HDR_TYPE)
+		rd_kafka_header_add(h, "type", 4, proto_type_name(r->type), -1);
+	if (f->headers & FWD_HDR_EVENT_ID) {
+		proto_uuid_format(r->event_id, id);
+		rd_kafka_header_add(h, "event_id", 8, id, PROTO_UUID_LEN);
+	}
+	if (f->headers & FWD_HDR_SCHEMA_VERSION)
+		rd_kafka_header_add(h, "schema_version", 14,
+				    STR(PROTO_SCHEMA_VERSION), -1);
 	err = rd_kafka_producev(f->rk, RD_KAFKA_V_RKT(f->rkt[r->type]),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				RD_KAFKA_V_KEY(r->key, r->key_len),
@@ -108,7 +112,8 @@ static int produce_one(struct fwd *f, const struct rec *r)
 		f->in_flight++;
 		return 0;
 	}
-	rd_kafka_headers_destroy(h);
+	if (h)
+		rd_kafka_headers_destroy(h);
 	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		return -EAGAIN;
 	return produce_failed(f, r, err);
@@ -323,6 +328,7 @@ static int copy_opts(struct fwd *f, const struct fwd_opts *o)
 	int t;
 
 	f->opts = *o;
+	f->headers = o->headers == 0 ? FWD_HDR_ALL : o->headers & FWD_HDR_ALL;
 	f->brokers = strdup(o->brokers ? o->brokers : "localhost:9092");
 	for (t = 0; t < PROTO_TYPE_COUNT; t++) {
 		f->topic[t] = strdup(o->topic[t] ? o->topic[t]
@@ -421,6 +427,38 @@ fail:
 	fwd_kafka_destroy(f);
 	free_fwd(f);
 	return rc;
+}
+
+int fwd_headers_parse(const char *list, unsigned *mask, char *err,
+		      size_t errlen)
+{
+	static const char *const names[] = { "type", "event_id",
+					     "schema_version" };
+	const char *p = list, *end;
+	size_t n, i;
+
+	*mask = 0;
+	if (strcmp(list, "none") == 0) {
+		*mask = FWD_HDR_NONE;
+		return 0;
+	}
+	for (;;) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < 3; i++)
+			if (strlen(names[i]) == n && memcmp(p, names[i], n) == 0)
+				break;
+		if (i == 3) {
+			snprintf(err, errlen, "'%.*s' is not a header: want none, "
+				 "or a list of type, event_id, schema_version",
+				 (int)n, p);
+			return -1;
+		}
+		*mask |= 1u << i;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
 }
 
 void fwd_get_stats(fwd_t *f, struct fwd_stats *st)

@@ -66,6 +66,8 @@ struct fwd {
 	uv_poll_t wake_poll;
 	uv_timer_t dr_timer;         /* dr_timer_ms mode, and the rebuild */
 
+	unsigned headers;            /* FWD_HDR_* of every record */
+
 	struct fwd_ring ring;
 	uint64_t next_seq;           /* next seq to produce */
 	uint64_t written_next;       /* one past the last seq written */

@@ -241,6 +241,7 @@ static int server_start_kafka(struct server *s, char *err, size_t errlen)
 	fo.props = cfg->props;
 	fo.queue_max_kbytes = cfg->kafka_queue_kbytes;
 	fo.linger_ms = cfg->linger_ms;
+	fo.headers = cfg->kafka_headers;
 	fo.log = server_fwd_log;
 	struct journal_stats js;
 	journal_get_stats(s->journal, &js);
