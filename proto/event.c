@@ -539,6 +539,12 @@ static int is_uuid(const char *s)
 	return ok;
 }
 
+/* The exported form of is_uuid(), with the length checked (proto.h). */
+int proto_uuid_check(const char *s, size_t len)
+{
+	return len == PROTO_UUID_LEN && is_uuid(s);
+}
+
 /*
  * The lower-case form of a UUID is_uuid() accepted: hex letters, digits
  * and '-' all have bit 0x20 set once lower case, so OR-ing it in is all.

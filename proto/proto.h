@@ -173,6 +173,11 @@ size_t proto_envelope_splice(const struct proto_event *ev, const char *line,
 void proto_event_id_new(uint8_t id[16], int64_t now_ms);
 /* 36 lower-case characters and a NUL. */
 void proto_uuid_format(const uint8_t id[16], char out[PROTO_UUID_LEN + 1]);
+/*
+ * Is s[0..len) a UUID in the 8-4-4-4-12 hex form, any case (the form
+ * correlation_id must have)?  1 or 0.
+ */
+int proto_uuid_check(const char *s, size_t len);
 
 /* ISO 8601 UTC with milliseconds: "2025-10-23T10:30:00.123Z" + NUL. */
 #define PROTO_TIMESTAMP_LEN 24

@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "log.h"
+#include "proto.h"
 
 int64_t batch_now_ms(void)
 {
@@ -150,8 +151,6 @@ static int batch_envelope(const rd_kafka_message_t *rkm, cJSON *ev,
 	char buf[300];
 	uuid_t id;
 	int64_t ms;
-	time_t sec;
-	struct tm tm;
 	int n;
 
 	if (sv && !cJSON_IsNull(sv) &&
@@ -162,7 +161,7 @@ static int batch_envelope(const rd_kafka_message_t *rkm, cJSON *ev,
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(ev, "event_id")) {
 		if (batch_header(rkm, "event_id", buf, sizeof(buf)) < 0 ||
-		    row_uuid_check(buf) < 0) {
+		    !proto_uuid_check(buf, strlen(buf))) {
 			n = snprintf(buf, sizeof(buf), "%s/%d/%lld",
 				     rd_kafka_topic_name(rkm->rkt),
 				     (int)rkm->partition,
@@ -174,11 +173,7 @@ static int batch_envelope(const rd_kafka_message_t *rkm, cJSON *ev,
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(ev, "timestamp") &&
 	    (ms = rd_kafka_message_timestamp(rkm, NULL)) >= 0) {
-		sec = (time_t)(ms / 1000);
-		gmtime_r(&sec, &tm);
-		n = (int)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf + n, sizeof(buf) - (size_t)n, ".%03dZ",
-			 (int)(ms % 1000));
+		proto_timestamp_format(ms, buf);
 		cJSON_AddStringToObject(ev, "timestamp", buf);
 	}
 	return 0;

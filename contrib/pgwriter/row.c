@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "row.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -135,75 +136,6 @@ static void row_put(struct row *r, int i, struct row_buf *buf,
 	buf->len += n + 1;
 }
 
-int row_uuid_check(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -1;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return -1;
-		}
-	}
-	return s[36] == '\0' ? 0 : -1;
-}
-
-/* n decimal digits at s, each in range; returns the value or -1. */
-static int row_digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/*
- * RFC 3339 section 5.6: date "T" time, fraction optional, "Z" or an
- * offset.  Strict on purpose: PostgreSQL would also take 'now' or
- * 'epoch', which must never become an event's time.
- */
-int row_timestamp_check(const char *s)
-{
-	int mo, d, h, mi, sec;
-	const char *p;
-
-	if (row_digits(s, 4) < 0 || s[4] != '-' || s[7] != '-')
-		return -1;
-	mo = row_digits(s + 5, 2);
-	d = row_digits(s + 8, 2);
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
-		return -1;
-	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
-		return -1;
-	h = row_digits(s + 11, 2);
-	mi = row_digits(s + 14, 2);
-	sec = row_digits(s + 17, 2);
-	if (s[13] != ':' || s[16] != ':' || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || sec < 0 || sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		int n = 0;
-		while (p[1 + n] >= '0' && p[1 + n] <= '9')
-			n++;
-		if (n < 1 || n > 9)
-			return -1;
-		p += 1 + n;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return 0;
-	if ((*p == '+' || *p == '-') && row_digits(p + 1, 2) >= 0 &&
-	    row_digits(p + 1, 2) <= 23 && p[3] == ':' &&
-	    row_digits(p + 4, 2) >= 0 && row_digits(p + 4, 2) <= 59 &&
-	    p[6] == '\0')
-		return 0;
-	return -1;
-}
-
 /* A number the way cJSON prints it: the shortest of %.15g / %.17g that
  * reads back exactly. */
 static int row_number_text(double v, char out[32])
@@ -261,12 +193,14 @@ static int row_put_value(struct row *r, int i, struct row_buf *buf,
 			 const char *corr, char *err)
 {
 	char num[40];
+	int64_t ms;
 	double d;
 	int n;
 
 	switch (c->kind) {
 	case ROW_UUID:
-		if (!cJSON_IsString(v) || row_uuid_check(v->valuestring) < 0)
+		if (!cJSON_IsString(v) ||
+		    !proto_uuid_check(v->valuestring, strlen(v->valuestring)))
 			goto bad;
 		for (n = 0; n < 36; n++)
 			num[n] = (char)tolower((unsigned char)v->valuestring[n]);
@@ -274,7 +208,8 @@ static int row_put_value(struct row *r, int i, struct row_buf *buf,
 		return 0;
 	case ROW_TIMESTAMP:
 		if (!cJSON_IsString(v) ||
-		    row_timestamp_check(v->valuestring) < 0)
+		    proto_timestamp_parse(v->valuestring,
+					  strlen(v->valuestring), &ms) < 0)
 			goto bad;
 		/* fallthrough */
 	case ROW_TEXT:

@@ -27,8 +27,8 @@ enum row_type {
 };
 
 enum row_kind {
-	ROW_UUID,        /* string, canonical UUID; stored lower-case */
-	ROW_TIMESTAMP,   /* string, RFC 3339 date-time */
+	ROW_UUID,        /* string, proto_uuid_check(); stored lower-case */
+	ROW_TIMESTAMP,   /* string, proto_timestamp_parse()'s RFC 3339 */
 	ROW_TEXT,        /* string */
 	ROW_INT,         /* integral number within PostgreSQL's integer */
 	ROW_NUMBER,      /* finite number */
@@ -95,11 +95,6 @@ static inline const char *row_value(const struct row *r,
 {
 	return r->len[i] < 0 ? NULL : buf->data + r->off[i];
 }
-
-/* Check a canonical 8-4-4-4-12 hex UUID; 0 or -1. */
-int row_uuid_check(const char *s);
-/* Check an RFC 3339 date-time ("2025-10-23T10:30:00.123Z"); 0 or -1. */
-int row_timestamp_check(const char *s);
 
 /* Make room for n more bytes; aborts when memory runs out. */
 void row_buf_reserve(struct row_buf *buf, size_t n);
