@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "proto.h"
 #include "row.h"
 
@@ -136,27 +137,18 @@ static void row_put(struct row *r, int i, struct row_buf *buf,
 	buf->len += n + 1;
 }
 
-/* A number the way cJSON prints it: the shortest of %.15g / %.17g that
- * reads back exactly. */
-static int row_number_text(double v, char out[32])
-{
-	int n = snprintf(out, 32, "%1.15g", v);
-
-	if (strtod(out, NULL) != v)
-		n = snprintf(out, 32, "%1.17g", v);
-	return n;
-}
-
-/* Print a JSON value compactly into column i. */
+/* Write a JSON value compactly as column i (jsonout.h). */
 static int row_put_json(struct row *r, int i, struct row_buf *buf,
 			const cJSON *v)
 {
-	char *s = cJSON_PrintUnformatted(v);
+	size_t start = buf->len;
 
-	if (!s)
-		return -1;
-	row_put(r, i, buf, s, strlen(s));
-	cJSON_free(s);
+	jsonout_value(buf, v);
+	row_buf_reserve(buf, 1);
+	buf->data[buf->len] = '\0';
+	r->off[i] = (uint32_t)start;
+	r->len[i] = (int32_t)(buf->len - start);
+	buf->len++;
 	return 0;
 }
 
@@ -231,7 +223,7 @@ static int row_put_value(struct row *r, int i, struct row_buf *buf,
 	case ROW_NUMBER:
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
 			goto bad;
-		n = row_number_text(v->valuedouble, num);
+		n = jsonout_number(v->valuedouble, num);
 		row_put(r, i, buf, num, (size_t)n);
 		return 0;
 	case ROW_BOOL:
