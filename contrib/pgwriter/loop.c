@@ -12,6 +12,9 @@
 #define LOOP_PING_MS 1000
 /* A retry streak logs once at its start, then this often. */
 #define LOOP_LOG_EVERY_MS 30000
+/* While a batch is in the database thread, poll at least this often, so
+ * its offsets are committed soon after it is. */
+#define LOOP_INFLIGHT_POLL_MS 5
 
 volatile sig_atomic_t loop_stop;
 
@@ -24,22 +27,21 @@ void loop_init(struct loop *l, const struct config *cfg, struct metrics *m,
 	l->db = db;
 	l->dlq = dlq;
 	l->b = batch_new(cfg);
+	l->w = batch_new(cfg);
+	l->st = store_new(db);
 	l->stored = rd_kafka_topic_partition_list_new(8);
 	l->db_up = 1;
 }
 
-static void loop_drop_pending(struct loop *l)
-{
-	for (int i = 0; i < l->npending; i++)
-		rd_kafka_message_destroy(l->pending[i]);
-	l->npending = 0;
-}
-
 void loop_free(struct loop *l)
 {
-	loop_drop_pending(l);
-	free(l->pending);
+	if (l->inflight) {
+		int64_t ms;
+		store_wait(l->st, &ms);
+	}
+	store_free(l->st);
 	batch_free(l->b);
+	batch_free(l->w);
 	rd_kafka_topic_partition_list_destroy(l->stored);
 }
 
@@ -59,9 +61,9 @@ static void loop_db_health(struct loop *l, int up)
 
 /* Remember the batch's offsets as done (committed again on a revoke and
  * at the end, synchronously). */
-static void loop_remember(struct loop *l)
+static void loop_remember(struct loop *l, const struct batch *b)
 {
-	const rd_kafka_topic_partition_list_t *o = l->b->offsets;
+	const rd_kafka_topic_partition_list_t *o = b->offsets;
 
 	for (int i = 0; i < o->cnt; i++) {
 		rd_kafka_topic_partition_t *p;
@@ -75,13 +77,13 @@ static void loop_remember(struct loop *l)
 }
 
 /*
- * One attempt at the stages not yet done.  0 when the batch is stored and
- * its offsets committed (async); -1 with err on a transient failure.
+ * One attempt at the stages of b not yet done, in this thread.  0 when
+ * the batch is stored and its offsets committed (async); -1 with err on
+ * a transient failure.
  */
-static int loop_flush_once(struct loop *l, char *err, size_t errlen)
+static int loop_flush_once(struct loop *l, struct batch *b, char *err,
+			   size_t errlen)
 {
-	struct batch *b = l->b;
-
 	if (!b->db_done) {
 		if (db_write(l->db, b) != DB_OK) {
 			loop_db_health(l, 0);
@@ -96,24 +98,48 @@ static int loop_flush_once(struct loop *l, char *err, size_t errlen)
 	/* A failed commit loses nothing: the rows are stored, the next
 	 * commit covers these offsets, a redelivery is a no-op. */
 	kafka_commit(l->k, b->offsets, 0);
-	loop_remember(l);
+	loop_remember(l, b);
 	return 0;
 }
 
+/*
+ * The database thread's attempt at w, then its other stages: what
+ * loop_flush_once() does, the first stage done by the thread.  *ms is how
+ * long it all took (the thread's part as the thread timed it).
+ */
+static int loop_collect(struct loop *l, char *err, size_t errlen,
+			int64_t *ms)
+{
+	enum db_result r = store_wait(l->st, ms);
+	int64_t t0 = batch_now_ms();
+	int rc;
+
+	l->inflight = 0;
+	if (r != DB_OK) {
+		loop_db_health(l, 0);
+		snprintf(err, errlen, "database: %s", db_error(l->db));
+		return -1;
+	}
+	l->w->db_done = 1;
+	loop_db_health(l, 1);
+	rc = loop_flush_once(l, l->w, err, errlen);
+	*ms += batch_now_ms() - t0;
+	return rc;
+}
+
 /* A retry streak: log its start, then every LOOP_LOG_EVERY_MS. */
-static void loop_failing(struct loop *l, const char *err)
+static void loop_failing(struct loop *l, const struct batch *b,
+			 const char *err)
 {
 	int64_t now = batch_now_ms();
 
 	if (!l->failing_since) {
 		l->failing_since = l->failing_logged = now;
-		log_warn("batch of %d not stored yet, retrying: %s", l->b->n,
-			 err);
+		log_warn("batch of %d not stored yet, retrying: %s", b->n, err);
 	} else if (now - l->failing_logged >= LOOP_LOG_EVERY_MS) {
 		l->failing_logged = now;
 		log_warn("batch of %d still not stored after %lld s: %s",
-			 l->b->n, (long long)(now - l->failing_since) / 1000,
-			 err);
+			 b->n, (long long)(now - l->failing_since) / 1000, err);
 	}
 }
 
@@ -134,11 +160,10 @@ static void loop_wait(struct loop *l, int ms)
 	}
 }
 
-/* Log what happened to a batch and account for it. */
-static void loop_done(struct loop *l, int stored, int64_t ms)
+/* Log what happened to batch b and account for it; then empty it. */
+static void loop_done(struct loop *l, struct batch *b, int stored,
+		      int64_t ms)
 {
-	struct batch *b = l->b;
-
 	if (stored) {
 		metrics_batch(l->m, (uint64_t)b->n, b->inserted,
 			      (uint64_t)b->ndead, (double)ms);
@@ -157,22 +182,23 @@ static void loop_done(struct loop *l, int stored, int64_t ms)
 	batch_clear(b);
 }
 
-/* Store the batch, retrying transient failures (see loop.h). */
-static void loop_flush(struct loop *l)
+/*
+ * Finish w, the batch in the thread: collect it, then retry transient
+ * failures (see loop.h) until it is stored, the writer stops, or a
+ * revoke drops it.  Messages polled meanwhile go to the next batch.
+ */
+static void loop_settle(struct loop *l)
 {
 	int backoff = 100, stored = 0;
-	int64_t t0 = 0;
+	int64_t ms = 0, t0;
 	char err[768];
 
 	l->flushing = 1;
 	l->dropped = 0;
-	for (;;) {
-		t0 = batch_now_ms();
-		if (loop_flush_once(l, err, sizeof(err)) == 0) {
-			stored = 1;
-			break;
-		}
-		loop_failing(l, err);
+	if (loop_collect(l, err, sizeof(err), &ms) == 0)
+		stored = 1;
+	while (!stored) {
+		loop_failing(l, l->w, err);
 		if (loop_stop)
 			break;
 		kafka_pause(l->k);
@@ -181,13 +207,33 @@ static void loop_flush(struct loop *l)
 			break;
 		backoff = backoff * 2 > l->cfg->retry_max_ms ?
 			  l->cfg->retry_max_ms : backoff * 2;
+		t0 = batch_now_ms();
+		stored = loop_flush_once(l, l->w, err, sizeof(err)) == 0;
+		ms = batch_now_ms() - t0;
 	}
 	l->flushing = 0;
 	kafka_resume(l->k);
-	loop_done(l, stored, batch_now_ms() - t0);
-	for (int i = 0; i < l->npending; i++)
-		batch_add(l->b, l->pending[i]);
-	l->npending = 0;
+	loop_done(l, l->w, stored, ms);
+	/* Stopping (or revoked) with w not stored: b, after it, goes too. */
+	if (!stored)
+		loop_done(l, l->b, 0, 0);
+}
+
+/* The collected batch is due: settle the one before it, then hand this
+ * one to the database thread and start collecting the next. */
+static void loop_flush(struct loop *l)
+{
+	struct batch *t;
+
+	if (l->inflight)
+		loop_settle(l);
+	if (loop_stop || l->b->n == 0)
+		return;
+	t = l->w;
+	l->w = l->b;
+	l->b = t;
+	store_start(l->st, l->w);
+	l->inflight = 1;
 }
 
 /* A consumed message or a consumer error. */
@@ -200,43 +246,51 @@ static void loop_message(struct loop *l, rd_kafka_message_t *rkm)
 		rd_kafka_message_destroy(rkm);
 		return;
 	}
-	if (!l->flushing) {
-		batch_add(l->b, rkm);
+	batch_add(l->b, rkm);
+}
+
+/*
+ * One attempt each at w (in the thread or not) and then b, for a revoke
+ * or the stop.  A batch that fails is dropped, and so is b after a w that
+ * failed: committing b's offsets would skip w's messages.
+ */
+static void loop_last(struct loop *l, const char *why)
+{
+	char err[768];
+	int64_t ms = 0, t0;
+	int ok = 1;
+
+	if (l->inflight) {
+		ok = loop_collect(l, err, sizeof(err), &ms) == 0;
+		if (!ok)
+			log_warn("%s: batch not stored: %s", why, err);
+		loop_done(l, l->w, ok, ms);
+	}
+	if (l->b->n == 0)
 		return;
+	if (ok) {
+		t0 = batch_now_ms();
+		ok = loop_flush_once(l, l->b, err, sizeof(err)) == 0;
+		if (!ok)
+			log_warn("%s: batch not stored: %s", why, err);
+		ms = batch_now_ms() - t0;
 	}
-	/* Paused partitions deliver nothing; this is only in case. */
-	if (l->npending == l->cappending) {
-		l->cappending = l->cappending ? 2 * l->cappending : 16;
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
-		l->pending = realloc(l->pending, sizeof(*l->pending) *
-				     (size_t)l->cappending);
-		if (!l->pending)
-			abort();
-	}
-	l->pending[l->npending++] = rkm;
+	loop_done(l, l->b, ok, ms);
 }
 
 void loop_revoke(void *arg)
 {
 	struct loop *l = arg;
-	char err[768];
-	int64_t t0;
-	int stored;
 
 	if (l->flushing) {
-		/* Inside a retry: drop the batch; it is consumed again from
-		 * the committed offsets after the rebalance. */
+		/* Inside a retry: drop w (loop_settle() sees dropped) and b;
+		 * both are consumed again from the committed offsets after
+		 * the rebalance. */
 		l->dropped = 1;
-		loop_drop_pending(l);
+		batch_clear(l->b);
 		return;
 	}
-	if (l->b->n) {
-		t0 = batch_now_ms();
-		stored = loop_flush_once(l, err, sizeof(err)) == 0;
-		if (!stored)
-			log_warn("rebalance: batch not stored: %s", err);
-		loop_done(l, stored, batch_now_ms() - t0);
-	}
+	loop_last(l, "rebalance");
 	kafka_commit(l->k, l->stored, 1);
 	rd_kafka_topic_partition_list_destroy(l->stored);
 	l->stored = rd_kafka_topic_partition_list_new(8);
@@ -259,31 +313,23 @@ static int loop_due(const struct loop *l)
 			    batch_now_ms() - b->first_ms >= l->cfg->batch_ms);
 }
 
-/* The poll timeout: up to the batch's deadline, at most 100 ms. */
+/* The poll timeout: up to the batch's deadline, at most 100 ms (a few
+ * ms while a batch is in the thread). */
 static int loop_timeout(const struct loop *l)
 {
-	int64_t left;
+	int64_t left, most = l->inflight ? LOOP_INFLIGHT_POLL_MS : 100;
 
 	if (l->b->n == 0)
-		return 100;
+		return (int)most;
 	left = l->b->first_ms + l->cfg->batch_ms - batch_now_ms();
-	return left < 0 ? 0 : left > 100 ? 100 : (int)left;
+	return left < 0 ? 0 : left > most ? (int)most : (int)left;
 }
 
-/* Stopping: one attempt at the batch, a final commit, leave the group. */
+/* Stopping: one attempt at the batches, a final commit, leave the group. */
 static void loop_finish(struct loop *l)
 {
-	char err[768];
-	int64_t t0 = batch_now_ms();
-	int stored = 0;
-
 	metrics_set_state(l->m, "stopping");
-	if (l->b->n) {
-		stored = loop_flush_once(l, err, sizeof(err)) == 0;
-		if (!stored)
-			log_warn("stopping: %s", err);
-	}
-	loop_done(l, stored, batch_now_ms() - t0);
+	loop_last(l, "stopping");
 	kafka_commit(l->k, l->stored, 1);
 	kafka_close(l->k);
 	l->k = NULL;
@@ -297,9 +343,11 @@ int loop_run(struct loop *l)
 		rd_kafka_message_t *rkm = kafka_poll(l->k, loop_timeout(l));
 		if (rkm)
 			loop_message(l, rkm);
+		if (l->inflight && store_ready(l->st))
+			loop_settle(l);
 		if (loop_due(l))
 			loop_flush(l);
-		else if (l->b->n == 0)
+		else if (l->b->n == 0 && !l->inflight)
 			loop_idle(l);
 	}
 	loop_finish(l);

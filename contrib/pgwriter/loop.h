@@ -3,17 +3,22 @@
  *
  * Messages are collected into a batch until it holds batch_size events or
  * its first is batch_ms old; then the batch is stored:
- *   1. its rows, in one transaction (db_write);
+ *   1. its rows, in one transaction (db_write, in the database thread:
+ *      store.h; the loop parses the next batch meanwhile);
  *   2. its dead letters, acknowledged by the DLQ topic (dlq_send);
  *   3. its offsets, committed (only now: at-least-once from Kafka plus
  *      idempotent inserts is each event stored exactly once).
+ * A batch is handed to the thread only once the one before it has been
+ * through all three, so batches are stored and committed in order.
  * A transient failure in 1 or 2 pauses the assignment and retries the
  * same stage with exponential backoff (100 ms up to retry_max_ms) for as
  * long as it takes; nothing is dead-lettered for it and nothing skipped.
  *
- * Stopping (loop_stop set by SIGTERM/SIGINT): the current batch gets one
- * attempt; if it fails it is rolled back and left uncommitted (consumed
- * again after a restart).  Then offsets are committed and the group left.
+ * Stopping (loop_stop set by SIGTERM/SIGINT) or a revoke: the batch in
+ * the thread, then the one being collected, get one attempt each; one
+ * that fails is rolled back and left uncommitted (consumed again after a
+ * restart), and so is every batch after it.  Then offsets are committed
+ * (and, stopping, the group left).
  */
 #ifndef PGW_LOOP_H
 #define PGW_LOOP_H
@@ -26,6 +31,7 @@
 #include "dlq.h"
 #include "kafka.h"
 #include "metrics.h"
+#include "store.h"
 
 extern volatile sig_atomic_t loop_stop;
 
@@ -35,13 +41,14 @@ struct loop {
 	struct db *db;
 	struct dlq *dlq;
 	struct kafka *k;
-	struct batch *b;
+	struct store *st;
+	struct batch *b;                /* being collected */
+	struct batch *w;                /* being written: in the thread, or
+					 * retried; empty when neither */
 	rd_kafka_topic_partition_list_t *stored; /* done since the last revoke */
-	rd_kafka_message_t **pending;   /* arrived while a batch was retried */
-	int npending;
-	int cappending;
-	int flushing;
-	int dropped;                    /* a revoke dropped the batch */
+	int inflight;                   /* w is in the thread */
+	int flushing;                   /* w is being retried */
+	int dropped;                    /* a revoke dropped the batches */
 	int db_up;
 	int64_t last_db_ms;             /* last database round trip */
 	int64_t failing_since;          /* 0 when the last batch was stored */
