@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <uuid/uuid.h>
 
+#include "arena.h"
 #include "batch.h"
 #include "log.h"
 #include "proto.h"
@@ -201,7 +202,8 @@ static int batch_has_nul_escape(const char *s, size_t len)
 	return 0;
 }
 
-/* Parse, validate and map message i; on failure it becomes dead. */
+/* Parse (in the cJSON arena: arena.h), validate and map message i; on
+ * failure it becomes dead. */
 static void batch_map(struct batch *b, int i)
 {
 	rd_kafka_message_t *rkm = b->msgs[i].rkm;
@@ -219,6 +221,7 @@ static void batch_map(struct batch *b, int i)
 			   "PostgreSQL");
 		return;
 	}
+	arena_begin();
 	ev = cJSON_ParseWithLength(rkm->payload, rkm->len);
 	if (!ev) {
 		end = cJSON_GetErrorPtr();
@@ -228,7 +231,7 @@ static void batch_map(struct batch *b, int i)
 				   (long)(end - (const char *)rkm->payload));
 		else
 			batch_kill(b, i, "json: not valid JSON");
-		return;
+		goto out;
 	}
 	if (!cJSON_IsObject(ev)) {
 		batch_kill(b, i, "json: not an object");
@@ -239,7 +242,7 @@ static void batch_map(struct batch *b, int i)
 	    row_map(type, ev, &b->msgs[i].row, &b->buf, err) < 0)
 		batch_kill(b, i, "validation: %s", err);
 out:
-	cJSON_Delete(ev);
+	arena_end();            /* ev and all it holds: no cJSON_Delete() */
 }
 
 /* The next offset to commit for the message's partition. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "config.h"
 #include "db.h"
 #include "dlq.h"
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
 	struct db *db = NULL;
 	int rc = 1;
 
+	arena_install();
 	switch (config_parse(&cfg, argc, argv)) {
 	case CONFIG_OK: break;
 	case CONFIG_EXIT: return 0;
