@@ -293,9 +293,18 @@ static void test_uuid_agrees_with_libuuid(void)
 				 "tion_duration_ms\":0}", u);
 			disagree += (parse(line, -1) == 0) !=
 				    (uuid_parse(u, uu) == 0);
+			disagree += proto_uuid_check(u, 36) !=
+				    (uuid_parse(u, uu) == 0);
 		}
 	}
 	CHECK(disagree == 0, "%d disagreements with uuid_parse", disagree);
+	/* proto_uuid_check() takes a length: no NUL needed, no more read. */
+	CHECK(proto_uuid_check(base, 36) == 1, "the base UUID");
+	CHECK(proto_uuid_check(base, 35) == 0, "one short");
+	strcpy(u, base);
+	strcat(u, "0");
+	CHECK(proto_uuid_check(u, 37) == 0, "one long");
+	CHECK(proto_uuid_check("", 0) == 0, "empty");
 }
 
 /* A forked child must not repeat the ids its parent hands out next. */
