@@ -94,14 +94,14 @@ class HostileTest(unittest.TestCase):
         return json.loads(read_line(self.ctl))
 
     def setUp(self):
-        self.fds = open_fds(self.d.pid)
+        self.fds = open_fds(self.d.pid, self.d.journal_dir)
         self.good = GoodClient(self.d)
 
     def tearDown(self):
         n = self.good.finish(self)
         wait_for(lambda: self.status()["connections"]["open"] <= 2, 30,
                  what="hostile connections closed")
-        wait_for(lambda: open_fds(self.d.pid) <= self.fds, 30,
+        wait_for(lambda: open_fds(self.d.pid, self.d.journal_dir) <= self.fds, 30,
                  what="file descriptors back to %d" % self.fds)
         self.assertTrue(self.d.request(".ping")["pong"])
         hwm = vm(self.d.pid, "VmHWM")
