@@ -9,6 +9,8 @@
  *
  * The buffer is per process: call from one thread.  A forked child must
  * not hand out the ids its parent will, so fork empties the buffer.
+ * proto_event_id_new_unpooled() makes the same ids without the buffer, for
+ * a library that makes one now and then from any thread.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -76,16 +78,44 @@ static void take_random(unsigned char *out, size_t n)
 	pool_pos += n;
 }
 
-/* A fresh UUIDv7 for now_ms (see proto.h). */
-void proto_event_id_new(uint8_t id[16], int64_t now_ms)
+/* Make id a UUIDv7 for now_ms around the random bytes in id[6..16). */
+static void uuid7_stamp(uint8_t id[16], int64_t now_ms)
 {
 	uint64_t ms = (uint64_t)now_ms;
 
-	take_random(id + 6, 10);
 	for (int i = 0; i < 6; i++)
 		id[i] = (uint8_t)(ms >> (40 - 8 * i));
 	id[6] = (uint8_t)(0x70 | (id[6] & 0x0f));     /* version 7 */
 	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));     /* variant 10 */
+}
+
+/* A fresh UUIDv7 for now_ms (see proto.h). */
+void proto_event_id_new(uint8_t id[16], int64_t now_ms)
+{
+	take_random(id + 6, 10);
+	uuid7_stamp(id, now_ms);
+}
+
+/*
+ * The same from a getrandom() call of its own: thread-safe, no buffer, and
+ * never blocking (GRND_NONBLOCK: before the kernel's pool is initialised
+ * it fails with -EAGAIN rather than wait).
+ */
+int proto_event_id_new_unpooled(uint8_t id[16], int64_t now_ms)
+{
+#ifdef __APPLE__
+	arc4random_buf(id + 6, 10);
+#else
+	ssize_t r;
+
+	do {
+		r = getrandom(id + 6, 10, GRND_NONBLOCK);
+	} while (r < 0 && errno == EINTR);
+	if (r != 10)
+		return r < 0 ? -errno : -EIO;
+#endif
+	uuid7_stamp(id, now_ms);
+	return 0;
 }
 
 /* The canonical lower-case text of a UUID, NUL-terminated. */

@@ -12,7 +12,8 @@
  *     8    4  crc       CRC32C of bytes 12..len (everything after crc)
  *    12    8  seq       journal sequence number (0 in the inbox)
  *    20    8  time_ms   Unix ms when the daemon accepted it (inbox: sent)
- *    28   16  event_id  binary UUID (zero in the inbox)
+ *    28   16  event_id  binary UUID (inbox: the client's UUIDv7, which the
+ *                       daemon keeps; zero: the daemon assigns one)
  *    44    1  type      enum proto_type
  *    45    1  flags     0
  *    46    2  key_len   bytes of key (the correlation id)

@@ -168,6 +168,22 @@ static int publish_invalid(struct ctl_publish *p, const char *why)
 				why);
 }
 
+/*
+ * The event id a --json result reports: the daemon's (--wait), or the one
+ * the library gave an event it stored in the inbox (the daemon keeps it);
+ * NULL (null) for a fire-and-forget send, whose id the daemon assigns.
+ */
+static const char *publish_event_id(const struct ctl_publish *p, int rc,
+				    const char *eid)
+{
+	const char *id;
+
+	if (rc == 0)
+		return p->wait ? eid : NULL;
+	id = agentlog_inbox_event_id(p->h);
+	return *id ? id : NULL;
+}
+
 int ctl_publish_line(struct ctl_publish *p, const char *line, size_t len)
 {
 	char why[PROTO_ERR_MAX], eid[AGENTLOG_UUID_LEN + 1];
@@ -191,8 +207,7 @@ int ctl_publish_line(struct ctl_publish *p, const char *line, size_t len)
 		ctl_warn("warning: agentlogd unreachable, event kept for later: %s",
 			 agentlog_error(p->h));
 	if (p->json)
-		publish_print_json(1, corr, strlen(corr),
-				   p->wait && rc == 0 ? eid : NULL,
+		publish_print_json(1, corr, strlen(corr), publish_event_id(p, rc, eid),
 				   rc == 0 ? "daemon" : "inbox", NULL);
 	else if (p->wait && rc == 0)
 		printf("%s\n", eid);

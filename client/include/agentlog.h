@@ -93,8 +93,9 @@ AGENTLOG_EXPORT int agentlog_open(agentlog_t **out,
  *
  * Returns 0 when written to the daemon's socket, AGENTLOG_INBOXED when
  * stored in the inbox (daemon down, socket missing, or the daemon did not
- * take the line within the timeout), -EINVAL for an invalid event (nothing
- * sent), or another negative errno when the event could be stored nowhere.
+ * take the line within the timeout; agentlog_inbox_event_id() then gives
+ * its event id), -EINVAL for an invalid event (nothing sent), or another
+ * negative errno when the event could be stored nowhere.
  *
  * After a daemon restart the next send finds the connection closed,
  * reconnects and writes again.  Lines already written into the socket of
@@ -115,7 +116,8 @@ AGENTLOG_EXPORT int agentlog_send(agentlog_t *h, const char *json,
  * been journaled; it is not put into the inbox, which could double it).
  * When the daemon cannot be reached at all (nothing was written), the
  * event goes to the inbox as with agentlog_send() and the call returns
- * AGENTLOG_INBOXED without an event id, or -ECONNREFUSED/-ENOENT with
+ * AGENTLOG_INBOXED with the event id the event was given there (it is
+ * stored, not yet journaled), or -ECONNREFUSED/-ENOENT with
  * AGENTLOG_NO_INBOX.
  */
 AGENTLOG_EXPORT int agentlog_send_wait(agentlog_t *h, const char *json,
@@ -136,6 +138,18 @@ AGENTLOG_EXPORT const char *agentlog_error(const agentlog_t *h);
 /* The socket path and the inbox file this handle uses. */
 AGENTLOG_EXPORT const char *agentlog_socket_path(const agentlog_t *h);
 AGENTLOG_EXPORT const char *agentlog_inbox_path(const agentlog_t *h);
+
+/*
+ * The event id (36 characters) of the event the last send that returned
+ * AGENTLOG_INBOXED stored in the inbox: a UUIDv7 made by the library, which
+ * agentlogd keeps when it ingests the inbox, so it is the event_id the
+ * event is journaled and forwarded under (and an inbox ingested twice
+ * after a daemon crash yields duplicates with the same id).  "" before any
+ * event went to the inbox, or in the rare case the kernel had no
+ * randomness to make one (the daemon then assigns the id).  Events sent
+ * on the socket get their id from the daemon: agentlog_send_wait() says it.
+ */
+AGENTLOG_EXPORT const char *agentlog_inbox_event_id(const agentlog_t *h);
 
 /* Close the connection and free the handle.  NULL is fine. */
 AGENTLOG_EXPORT void agentlog_close(agentlog_t *h);

@@ -36,6 +36,7 @@ struct agentlog {
 	char *ack_buf;              /* AGENTLOG_REPLY_MAX, malloc'd on first use
 				     * (a one-event process never touches it) */
 	char err[AGENTLOG_ERR_MAX];
+	char inbox_id[AGENTLOG_UUID_LEN + 1]; /* id of the last inbox event */
 	struct proto_event ev;      /* scratch for validation */
 };
 
@@ -91,12 +92,15 @@ int agentlog__reply_parse(const char *line, size_t len,
 /*
  * Append one event to the inbox file at path (creating it and its
  * directories 0700, the file 0600).  line is the raw event (no newline);
- * type and the correlation id key go into the record header.  Safe with
- * any number of concurrent writers.  Returns 0 or a negative errno with a
+ * type and the correlation id key go into the record header, with a fresh
+ * UUIDv7 event id whose text is written to event_id ("" in the rare case
+ * none could be made: the daemon then assigns one).  Safe with any number
+ * of concurrent writers and threads.  Returns 0 or a negative errno with a
  * message in h.
  */
 int agentlog__inbox_append(agentlog_t *h, const char *path, int type,
 			   const char *key, size_t key_len,
-			   const char *line, size_t len);
+			   const char *line, size_t len,
+			   char event_id[AGENTLOG_UUID_LEN + 1]);
 
 #endif

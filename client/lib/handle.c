@@ -105,6 +105,11 @@ const char *agentlog_inbox_path(const agentlog_t *h)
 	return h->inbox_path ? h->inbox_path : "";
 }
 
+const char *agentlog_inbox_event_id(const agentlog_t *h)
+{
+	return h->inbox_id;
+}
+
 void agentlog_close(agentlog_t *h)
 {
 	if (!h)

@@ -5,11 +5,16 @@
  *
  *   File: <journal dir>/inbox/pending.rec (directories 0700, file 0600).
  *   It is a sequence of records in the format of proto/record.h, each one
- *   encoded with rec_encode(): seq 0, event_id all zero, time_ms = the
- *   client's clock (Unix ms) when it stored the event, type = the event's
- *   enum proto_type, key = its correlation id, value = the raw event line
- *   as the client would have sent it (no newline, no envelope; it may lack
- *   a "type" member, the record's type is then the default type).
+ *   encoded with rec_encode(): seq 0, event_id = a UUIDv7 the client made
+ *   for the event (proto_event_id_new_unpooled(), time part = time_ms),
+ *   time_ms = the client's clock (Unix ms) when it stored the event, type =
+ *   the event's enum proto_type, key = its correlation id, value = the raw
+ *   event line as the client would have sent it (no newline, no envelope;
+ *   it may lack a "type" member, the record's type is then the default
+ *   type).  The daemon keeps a non-zero event_id, so the client can report
+ *   it and an inbox ingested twice (see step 4 below) yields the same ids
+ *   twice, which consumers drop as duplicates.  All zero means the client
+ *   had no randomness to make one (early boot): the daemon assigns one.
  *
  *   Writer (this file), per event:
  *     1. open(pending.rec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
@@ -35,7 +40,9 @@
  *        is skipped and counted), re-validate each value with
  *        proto_event_parse(default_type = rec.type), journal it with
  *        time_ms as the accept time when the event has no timestamp.
- *     4. once those records are durable in the journal, unlink the file.
+ *     4. once those records are durable in the journal, unlink the file
+ *        (a daemon killed before this ingests the file again at its next
+ *        start: the same records, under the same event ids).
  *   A file left by an interrupted ingest (ingesting-*.rec) is ingested on
  *   the next start, before the rename of step 1.  A client that failed
  *   to connect just before the daemon listened may create a new
@@ -151,9 +158,25 @@ static int inbox_write(agentlog_t *h, int fd, const char *path,
 			      strerror(err));
 }
 
+/*
+ * Give the record an event id; its text goes to event_id ("" when the
+ * kernel has no randomness yet: the record keeps a zero id, the daemon
+ * assigns one, and the event is stored all the same).
+ */
+static void inbox_event_id(struct rec *r, char event_id[AGENTLOG_UUID_LEN + 1])
+{
+	if (proto_event_id_new_unpooled(r->event_id, r->time_ms) == 0) {
+		proto_uuid_format(r->event_id, event_id);
+		return;
+	}
+	memset(r->event_id, 0, sizeof(r->event_id));
+	event_id[0] = '\0';
+}
+
 int agentlog__inbox_append(agentlog_t *h, const char *path, int type,
 			   const char *key, size_t key_len,
-			   const char *line, size_t len)
+			   const char *line, size_t len,
+			   char event_id[AGENTLOG_UUID_LEN + 1])
 {
 	struct rec r;
 	size_t need = rec_size(key_len, len);
@@ -167,6 +190,7 @@ int agentlog__inbox_append(agentlog_t *h, const char *path, int type,
 		return agentlog__fail(h, -ENOMEM, "out of memory");
 	memset(&r, 0, sizeof(r));
 	r.time_ms = inbox_now_ms();
+	inbox_event_id(&r, event_id);
 	r.type = (uint8_t)type;
 	r.key = key;
 	r.key_len = (uint16_t)key_len;

@@ -132,11 +132,16 @@ static char *send_typed(agentlog_t *h, const char *json, size_t *len)
 	return out;
 }
 
-/* Store the event in the inbox; the daemon path failed with h->err. */
+/*
+ * Store the event in the inbox; the daemon path failed with h->err.  The
+ * event id it was given there is left in h->inbox_id (only this path makes
+ * ids: on the socket the daemon assigns them).
+ */
 static int send_inbox(agentlog_t *h, const char *json, size_t len,
 		      int validated)
 {
 	char why[AGENTLOG_ERR_MAX], ierr[AGENTLOG_ERR_MAX];
+	char id[AGENTLOG_UUID_LEN + 1];
 	int rc;
 
 	snprintf(why, sizeof(why), "%s", h->err);
@@ -149,11 +154,12 @@ static int send_inbox(agentlog_t *h, const char *json, size_t len,
 	/* json already carries "type" (send_prepare spliced it in when the
 	 * default type was needed), so the record stands by itself. */
 	rc = agentlog__inbox_append(h, h->inbox_path, h->ev.type, h->ev.corr,
-				    strlen(h->ev.corr), json, len);
+				    strlen(h->ev.corr), json, len, id);
 	if (rc < 0) {
 		snprintf(ierr, sizeof(ierr), "%s", h->err);
 		return agentlog__fail(h, rc, "%s; inbox: %s", why, ierr);
 	}
+	memcpy(h->inbox_id, id, sizeof(id));
 	agentlog__fail(h, 0, "%s; stored in the inbox %s", why, h->inbox_path);
 	return AGENTLOG_INBOXED;
 }
@@ -279,8 +285,12 @@ static int send_wait_line(agentlog_t *h, const char *json, size_t len,
 
 	rc = send_ack_write(h, json, len, deadline, &fresh);
 	if (rc < 0 && fresh && h->ack_fd < 0 && send_unreachable(rc) &&
-	    !(h->flags & AGENTLOG_NO_INBOX))
-		return send_inbox(h, json, len, validated);
+	    !(h->flags & AGENTLOG_NO_INBOX)) {
+		rc = send_inbox(h, json, len, validated);
+		if (rc == AGENTLOG_INBOXED && event_id)
+			memcpy(event_id, h->inbox_id, sizeof(h->inbox_id));
+		return rc;
+	}
 	if (rc < 0)
 		return rc;
 	if (fresh && (rc = send_reply(h, deadline, NULL)) < 0)

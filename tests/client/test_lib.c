@@ -3,7 +3,8 @@
  * framing side of agentlogd): every event arrives whole and in order, a
  * restarted listener is reconnected to, a listener that stops reading
  * never blocks the caller past its timeout, and with no listener the
- * events land in the inbox, decodable, in order.  The real daemon is
+ * events land in the inbox, decodable, in order, each with the event id
+ * the library reported for it.  The real daemon is
  * exercised by the Python tests.
  */
 #include <errno.h>
@@ -136,9 +137,33 @@ static void test_timeout(const char *dir)
 	tu_unlisten(&l);
 }
 
-/* No daemon: the inbox gets every event, whole and in order. */
+/*
+ * An inbox record's event id: a UUIDv7 whose time is the record's, whose
+ * text is the one the library reported for it (ids[i]), and unlike the
+ * one before it.
+ */
+static void check_inbox_id(const struct rec *r, char ids[][AGENTLOG_UUID_LEN + 1],
+			   int i)
+{
+	char text[PROTO_UUID_LEN + 1];
+	int64_t ms = 0;
+	int k;
+
+	proto_uuid_format(r->event_id, text);
+	CHECK(strcmp(text, ids[i]) == 0);
+	CHECK_INT(r->event_id[6] >> 4, 7);
+	CHECK_INT(r->event_id[8] >> 6, 2);
+	for (k = 0; k < 6; k++)
+		ms = ms << 8 | r->event_id[k];
+	CHECK(ms == r->time_ms);
+	CHECK(i == 0 || strcmp(ids[i], ids[i - 1]) != 0);
+}
+
+/* No daemon: the inbox gets every event, whole and in order, each with
+ * the event id the library reported. */
 static void test_inbox(const char *dir)
 {
+	static char ids[101][AGENTLOG_UUID_LEN + 1];
 	char sock[256], jdir[256], path[512], ev[512];
 	size_t len, off = 0;
 	struct rec r;
@@ -149,16 +174,19 @@ static void test_inbox(const char *dir)
 	snprintf(sock, sizeof(sock), "%s/none.sock", dir);
 	snprintf(jdir, sizeof(jdir), "%s/j/deeper", dir);
 	h = open_handle(sock, jdir, 1000, 0);
+	CHECK(strcmp(agentlog_inbox_event_id(h), "") == 0);
 	for (i = 0; i < 100; i++) {
 		n = event(ev, sizeof(ev), i);
 		CHECK_INT(agentlog_send(h, ev, (size_t)n), AGENTLOG_INBOXED);
+		snprintf(ids[i], sizeof(ids[i]), "%s", agentlog_inbox_event_id(h));
 	}
 	CHECK(strstr(agentlog_error(h), "connect(") != NULL);
 	snprintf(path, sizeof(path), "%s/inbox/pending.rec", jdir);
 	CHECK(strcmp(agentlog_inbox_path(h), path) == 0);
-	/* acknowledged mode falls back the same way */
+	/* acknowledged mode falls back the same way, and gives the id */
 	n = event(ev, sizeof(ev), 100);
-	CHECK_INT(agentlog_send_wait(h, ev, (size_t)n, NULL), AGENTLOG_INBOXED);
+	CHECK_INT(agentlog_send_wait(h, ev, (size_t)n, ids[100]), AGENTLOG_INBOXED);
+	CHECK(strcmp(ids[100], agentlog_inbox_event_id(h)) == 0);
 	agentlog_close(h);
 	buf = tu_read(path, &len);
 	CHECK(buf != NULL);
@@ -172,6 +200,7 @@ static void test_inbox(const char *dir)
 		CHECK_INT(r.type, 1);   /* PROTO_ROUTING_DECISION */
 		CHECK_INT(r.seq, 0);
 		CHECK(r.time_ms > 1700000000000LL);
+		check_inbox_id(&r, ids, i);
 		off += r.len;
 	}
 	CHECK_INT(off, len);
