@@ -112,13 +112,15 @@ struct ctl_request_opts {
 	const char *socket;
 	int json;
 	int timeout_ms;
+	char socket_used[256];  /* set by ctl_request: the path it resolved */
 };
 /* Parse --socket, --json, --timeout, --help: -1 to go on, else an exit code. */
 int ctl_request_parse(const struct ctl_cmd *cmd, struct ctl_request_opts *o,
 		      int argc, char **argv);
 /* Send a control request; the reply goes into a malloc'd *reply (freed by
- * the caller).  Returns its length, or <0 (reported on stderr). */
-int ctl_request(const struct ctl_request_opts *o, const char *request,
+ * the caller).  Returns its length, or <0 (reported on stderr, naming the
+ * socket).  o->socket_used gets the socket path resolved. */
+int ctl_request(struct ctl_request_opts *o, const char *request,
 		char **reply);
 
 /*

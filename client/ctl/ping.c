@@ -41,25 +41,38 @@ int ctl_request_parse(const struct ctl_cmd *cmd, struct ctl_request_opts *o,
 	return -1;
 }
 
-int ctl_request(const struct ctl_request_opts *o, const char *request,
-			  char **reply)
+int ctl_request(struct ctl_request_opts *o, const char *request,
+		char **reply)
 {
 	struct agentlog_opts ao;
+	const char *err;
 	agentlog_t *h;
 	int n;
 
 	agentlog_opts_init(&ao);
 	ao.socket_path = o->socket;
 	ao.timeout_ms = o->timeout_ms;
+	o->socket_used[0] = '\0';
 	n = agentlog_open(&h, &ao);
 	if (n < 0) {
-		ctl_warn("%s", strerror(-n));
+		ctl_warn("%s%s%s", o->socket ? o->socket : "",
+			 o->socket ? ": " : "", strerror(-n));
 		return n;
 	}
+	snprintf(o->socket_used, sizeof(o->socket_used), "%s",
+		 agentlog_socket_path(h));
 	*reply = malloc(CTL_REPLY_MAX);
 	n = *reply ? agentlog_request(h, request, *reply, CTL_REPLY_MAX) : -1;
-	if (n < 0)
-		ctl_warn("agentlogd unreachable: %s", agentlog_error(h));
+	if (n < 0) {
+		/* Name the socket, unless the library's message already does
+		 * (a failed connect() does; a timeout does not). */
+		err = agentlog_error(h);
+		if (strstr(err, o->socket_used))
+			ctl_warn("agentlogd unreachable: %s", err);
+		else
+			ctl_warn("agentlogd unreachable on %s: %s",
+				 o->socket_used, err);
+	}
 	agentlog_close(h);
 	return n;
 }

@@ -1,40 +1,14 @@
 /*
- * status.c: agentlogctl status: the daemon's figures, human-readable.
+ * status.c: agentlogctl status: ask agentlogd for its .status and print
+ * it, unchanged with --json, else as text (status_text.c).
  */
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "ctl.h"
-#include "jsonout.h"
-
-/* Print one member as "  prefix.key  value", recursing into objects. */
-static void status_print(const cJSON *it, const char *prefix, int depth)
-{
-	char name[256];
-	const cJSON *c;
-
-	snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
-		 it->string ? it->string : "");
-	if (cJSON_IsObject(it) && depth < 8) {
-		cJSON_ArrayForEach(c, it)
-			status_print(c, it->string ? name : prefix, depth + 1);
-		return;
-	}
-	printf("%-32s ", name);
-	if (cJSON_IsString(it))
-		jsonout_str(stdout, it->valuestring, strlen(it->valuestring), 0);
-	else if (cJSON_IsNumber(it) && it->valuedouble == (double)(long long)it->valuedouble)
-		printf("%lld", (long long)it->valuedouble);
-	else {
-		char *s = cJSON_PrintUnformatted(it);
-		fputs(s ? s : "?", stdout);
-		free(s);
-	}
-	fputc('\n', stdout);
-}
+#include "status.h"
 
 int ctl_cmd_status(const struct ctl_cmd *cmd, int argc, char **argv)
 {
@@ -50,14 +24,13 @@ int ctl_cmd_status(const struct ctl_cmd *cmd, int argc, char **argv)
 		free(reply);
 		return CTL_FAIL;
 	}
-	if (o.json) {
-		printf("%s\n", reply);
-	} else if ((j = cJSON_Parse(reply))) {
-		status_print(j, "", 0);
-		cJSON_Delete(j);
-	} else {
-		printf("%s\n", reply);
-	}
+	j = o.json ? NULL : cJSON_Parse(reply);
+	if (cJSON_IsObject(j))
+		status_text_print(stdout, j, o.socket_used[0] ? o.socket_used : NULL,
+				  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	else
+		printf("%s\n", reply);  /* --json, or a reply that is not ours */
+	cJSON_Delete(j);
 	free(reply);
 	return CTL_OK;
 }
