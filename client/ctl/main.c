@@ -56,9 +56,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "performance-metrics [options]", SKILL_HELP, ctl_cmd_skill,
 	  &ctl_skill_performance_metrics },
 	{ "status", NULL, "status [--json] [--socket PATH] [--timeout MS]",
-	  "Show the daemon's figures (human-readable; raw JSON with --json).\n"
+	  "A summary of the daemon: who answered, events accepted and rejected,\n"
+	  "the journal, Kafka (up, or DOWN with its last error; the backlog and\n"
+	  "the time to drain it), then a \"problems\" line for each thing wrong.\n"
+	  "  --json               the daemon's status object, unchanged\n"
+	  "  --socket PATH        daemon socket (else $AGENTLOG_SOCKET, else default)\n"
+	  "  --timeout MS         longest wait for the answer (default 1000)\n"
 	  "Exit status: 0, or 1 when agentlogd is unreachable.\n"
-	  "Example:\n  agentlogctl status --json | jq .\n",
+	  "Example:\n  agentlogctl status\n  agentlogctl status --json | jq .\n",
 	  VIEW(ctl_cmd_status) },
 	{ "ping", NULL, "ping [--json] [--socket PATH] [--timeout MS]",
 	  "Check that agentlogd answers, and how fast.\n"

@@ -293,7 +293,8 @@ static void text_events(struct text_ctx *c, const cJSON *st)
 	text_by(&by, text_get(e, "accepted_by_type"), 0);
 	if (by.len > 0)
 		text_add(&l, "; by type: %s", by.s);
-	text_emit(c, "events", &l);
+	if (l.len > 0)
+		text_emit(c, "events", &l);
 }
 
 /* Whether the daemon forwards to Kafka (a reply without "kafka": yes, so
@@ -336,7 +337,8 @@ static void text_journal(struct text_ctx *c, const cJSON *st)
 		if (backlog > 0 && (oldest = text_num(j, "oldest_age_seconds")) > 0)
 			text_add(&l, ", oldest %s", text_dur(oldest).s);
 	}
-	text_emit(c, "journal", &l);
+	if (l.len > 0)
+		text_emit(c, "journal", &l);
 }
 
 /*

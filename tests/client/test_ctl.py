@@ -246,7 +246,7 @@ class CtlTest(unittest.TestCase):
         self.assertGreaterEqual(st["events"]["accepted"], 1)
         p = ctl(["status"], self.env)
         self.assertEqual(p.returncode, 0)
-        self.assertRegex(p.stdout, r"events\.accepted\s+1\b")
+        self.assertRegex(p.stdout, r"(?m)^events    1 accepted ")
         p = ctl(["ping"], self.env)
         self.assertEqual(p.returncode, 0)
         self.assertIn("pong", p.stdout)
