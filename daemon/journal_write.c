@@ -164,6 +164,12 @@ static int journal_write_queued(journal_t *j, size_t end)
 {
 	struct jseg *cur = &j->segs[j->nsegs - 1];
 
+	/* A segment's first record dates it (status: the oldest undelivered
+	 * event's age).  Rolled segments get it in journal__roll(), recovered
+	 * ones from their file; the first segment of a new journal here. */
+	if (cur->bytes == 0 && cur->first_ms == 0 && !j->partial &&
+	    j->written < end)
+		cur->first_ms = (int64_t)journal_get64(j->buf + j->written + 20);
 	while (j->written < end) {
 		ssize_t n = journal_fault_pwrite(cur->fd, j->buf + j->written,
 						 end - j->written,
