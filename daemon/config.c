@@ -21,7 +21,7 @@
 
 enum {
 	OPT_SOCKET = 256, OPT_DGRAM, OPT_SOCKET_MODE, OPT_SOCKET_GROUP,
-	OPT_JOURNAL_DIR, OPT_JOURNAL_MAX, OPT_SEGMENT, OPT_FSYNC,
+	OPT_JOURNAL_DIR, OPT_JOURNAL_MAX, OPT_SEGMENT, OPT_JOURNAL_IO, OPT_FSYNC,
 	OPT_FSYNC_INTERVAL, OPT_WHEN_FULL, OPT_RETAIN_AGE, OPT_MAX_LINE,
 	OPT_MAX_CONN, OPT_IDLE, OPT_BROKERS, OPT_NO_KAFKA, OPT_KPROP,
 	OPT_TOPIC, OPT_TOPIC_PREFIX, OPT_QUEUE_KB, OPT_LINGER, OPT_HEADERS,
@@ -37,6 +37,7 @@ static const struct option config_longopts[] = {
 	{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
 	{ "journal-max-bytes", required_argument, NULL, OPT_JOURNAL_MAX },
 	{ "segment-bytes", required_argument, NULL, OPT_SEGMENT },
+	{ "journal-io", required_argument, NULL, OPT_JOURNAL_IO },
 	{ "fsync", required_argument, NULL, OPT_FSYNC },
 	{ "fsync-interval-ms", required_argument, NULL, OPT_FSYNC_INTERVAL },
 	{ "when-full", required_argument, NULL, OPT_WHEN_FULL },
@@ -82,6 +83,8 @@ static const char config_usage[] =
 "                           $XDG_STATE_HOME/agentlog (/var/lib/agentlog as root)\n"
 "  --journal-max-bytes N    cap on disk (default 1G)\n"
 "  --segment-bytes N        segment size (default 64M)\n"
+"  --journal-io auto|direct|buffered  write segments with O_DIRECT where\n"
+"                           the file system takes it (auto, the default)\n"
 "  --fsync never|interval|always   durability point (default interval)\n"
 "  --fsync-interval-ms N    interval mode: sync at least this often (100)\n"
 "  --when-full reject|drop-oldest  policy when the journal is full (reject)\n"
@@ -245,6 +248,16 @@ static int config_apply(struct config *cfg, int c, const char *arg)
 		if (config_parse_uint(arg, 64 << 10, 1ull << 32, &n) != 0)
 			return fprintf(stderr, "agentlogd: --segment-bytes: want a size between 64K and 4G: %s\n", arg), -1;
 		cfg->journal.segment_bytes = n;
+		return 0;
+	case OPT_JOURNAL_IO:
+		if (strcmp(arg, "auto") == 0)
+			cfg->journal.io = JOURNAL_IO_AUTO;
+		else if (strcmp(arg, "direct") == 0)
+			cfg->journal.io = JOURNAL_IO_DIRECT;
+		else if (strcmp(arg, "buffered") == 0)
+			cfg->journal.io = JOURNAL_IO_BUFFERED;
+		else
+			return fprintf(stderr, "agentlogd: --journal-io: want auto, direct or buffered: %s\n", arg), -1;
 		return 0;
 	case OPT_FSYNC:
 		if (strcmp(arg, "never") == 0)

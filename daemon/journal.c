@@ -120,47 +120,97 @@ void journal__spans_trim(journal_t *j, size_t upto)
 }
 
 /*
- * Forget the first n bytes of the batch buffer (written, and synced or
- * not needed again): shift the rest down and rebase every offset.
+ * Bytes before upto (logical) are no longer needed: written, and synced
+ * or not needed again.  Only head moves; journal__buf_tidy() moves the
+ * bytes when it pays.  In direct mode the segment's tail block stays:
+ * the next write starts at its beginning.
  */
-void journal__buf_drop(journal_t *j, size_t n)
+void journal__buf_drop(journal_t *j, size_t upto)
 {
-	if (n == 0)
-		return;
-	assert(n <= j->notified && j->notified <= j->written);
-	journal__spans_trim(j, n);
-	for (int i = 0; i < j->nspans; i++)
-		j->spans[i].buf_off -= n;
-	memmove(j->buf, j->buf + n, j->used - n);
-	j->used -= n;
-	j->written -= n;
-	j->notified -= n;
-	if (j->used == 0 && j->cap > 8 * JOURNAL_BUF_INITIAL) {
-		char *b = realloc(j->buf, JOURNAL_BUF_INITIAL);
-		if (b != NULL) {
-			j->buf = b;
-			j->cap = JOURNAL_BUF_INITIAL;
-		}
+	if (j->direct) {
+		size_t keep = j->written -
+			(size_t)(j->segs[j->nsegs - 1].bytes % JOURNAL_BLOCK);
+		if (upto > keep)
+			upto = keep;
 	}
+	if (upto > j->head)
+		j->head = upto;
 }
 
-/* Make room for need more bytes after used.  0 or a negative errno. */
-static int journal_buf_grow(journal_t *j, size_t need)
+/*
+ * Move buf[head..used) (from head's block on, so the alignment holds) to
+ * the start of a buffer of ncap bytes: the same one when ncap == cap.
+ * Never while a write job reads the buffer.  0 or -ENOMEM.
+ */
+static int journal_buf_move(journal_t *j, size_t ncap)
 {
-	size_t want = j->used + need, ncap = j->cap;
+	size_t from = j->buf_base +
+		((j->head - j->buf_base) & ~(size_t)(JOURNAL_BLOCK - 1));
+	char *dst = j->buf;
 
-	if (want <= j->cap)
-		return 0;
-	if (want > JOURNAL_RAM_MAX && j->used > 0)
-		return -ENOBUFS;
-	while (ncap < want)
-		ncap *= 2;
-	char *b = realloc(j->buf, ncap);
-	if (b == NULL)
+	assert(!j->write_running);
+	if (ncap != j->cap && posix_memalign((void **)&dst, JOURNAL_BLOCK, ncap))
 		return -ENOMEM;
-	j->buf = b;
-	j->cap = ncap;
+	memmove(dst, journal__at(j, from), j->used - from);
+	if (dst != j->buf) {
+		free(j->buf);
+		j->buf = dst;
+		j->cap = ncap;
+	}
+	j->buf_base = from;
 	return 0;
+}
+
+/*
+ * Make room for need more bytes after used: move the kept bytes down, or
+ * into a bigger buffer.  0, -ENOBUFS when JOURNAL_RAM_MAX bytes wait for
+ * the disk or a write job is reading the buffer (ingest waits for it),
+ * or -ENOMEM.
+ */
+int journal__buf_room(journal_t *j, size_t need)
+{
+	size_t live = j->used - j->head + JOURNAL_BLOCK, ncap = j->cap;
+
+	if (j->used - j->buf_base + need <= j->cap)
+		return 0;
+	if (j->write_running)
+		return -ENOBUFS;
+	if (live + need > JOURNAL_RAM_MAX && j->used > j->head)
+		return -ENOBUFS;
+	while (ncap < live + need)
+		ncap *= 2;
+	return journal_buf_move(j, ncap);
+}
+
+/*
+ * Between write jobs: keep room ahead (a buffer at most a quarter full, up
+ * to JOURNAL_RAM_MAX, so the loop rarely waits for the writer), move the
+ * bytes down once head is past half the buffer, and give memory back
+ * when the journal is idle.
+ */
+void journal__buf_tidy(journal_t *j)
+{
+	size_t live = j->used - j->head;
+
+	if (j->write_running)
+		return;
+	if (live <= JOURNAL_BLOCK && j->cap > 8 * JOURNAL_BUF_INITIAL) {
+		size_t from = j->buf_base + ((j->head - j->buf_base) &
+					     ~(size_t)(JOURNAL_BLOCK - 1));
+		char *b;
+		if (posix_memalign((void **)&b, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL))
+			return;
+		memcpy(b, journal__at(j, from), j->used - from);
+		free(j->buf);
+		j->buf = b;
+		j->cap = JOURNAL_BUF_INITIAL;
+		j->buf_base = from;
+		return;
+	}
+	if (live > j->cap / 4 && j->cap * 2 <= JOURNAL_RAM_MAX)
+		journal_buf_move(j, j->cap * 2);
+	else if (j->head - j->buf_base > j->cap / 2)
+		journal_buf_move(j, j->cap);
 }
 
 char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
@@ -177,7 +227,7 @@ char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
 		*errp = j->werr;
 		return NULL;
 	}
-	if (j->serr != 0 && j->used + need > JOURNAL_PENDING_MAX) {
+	if (j->serr != 0 && j->used - j->head + need > JOURNAL_PENDING_MAX) {
 		*errp = -EIO;
 		return NULL;
 	}
@@ -186,13 +236,13 @@ char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
 		*errp = rc;
 		return NULL;
 	}
-	if ((rc = journal_buf_grow(j, need)) < 0) {
+	if ((rc = journal__buf_room(j, need)) < 0) {
 		*errp = rc;
 		return NULL;
 	}
 	j->resv_key = key_len;
 	j->resv_max = value_max;
-	return j->buf + j->used + REC_HDR;
+	return journal__at(j, j->used) + REC_HDR;
 }
 
 uint64_t journal_commit(journal_t *j, int type, const uint8_t event_id[16],
@@ -206,7 +256,7 @@ uint64_t journal_commit(journal_t *j, int type, const uint8_t event_id[16],
 	memcpy(r.event_id, event_id, 16);
 	r.type = (uint8_t)type;
 	r.flags = 0;
-	j->used += rec_seal(j->buf + j->used, &r, key_len, value_len);
+	j->used += rec_seal(journal__at(j, j->used), &r, key_len, value_len);
 	j->resv_max = 0;
 	return j->next_seq++;
 }
@@ -248,7 +298,8 @@ void journal_get_stats(const journal_t *j, struct journal_stats *st)
 	st->oldest_ms = 0;
 	if (st->backlog_events > 0 && j->nsegs > 0)
 		st->oldest_ms = journal_seg_of(j, j->cursor)->first_ms;
-	st->ram_bytes = j->used;
+	st->ram_bytes = j->used - j->head;
+	st->direct = j->direct;
 	st->write_failing = j->werr != 0;
 	st->last_errno = j->werr != 0 ? -j->werr : -j->serr;
 }
@@ -303,6 +354,7 @@ static void journal_free(journal_t *j)
 	free(j->segs);
 	free(j->spans);
 	free(j->buf);
+	free(j->write_job.pad);
 	free(j->dir);
 	free(j->segdir);
 	free(j->qdir);
@@ -340,7 +392,8 @@ int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
 	j->dir = opts->dir ? strdup(opts->dir) : NULL;
 	if (j->dir == NULL || (j->segdir = journal_path(j->dir, "segments")) == NULL ||
 	    (j->qdir = journal_path(j->dir, "quarantine")) == NULL ||
-	    (j->buf = malloc(JOURNAL_BUF_INITIAL)) == NULL) {
+	    posix_memalign((void **)&j->buf, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL) ||
+	    posix_memalign((void **)&j->write_job.pad, JOURNAL_BLOCK, JOURNAL_BLOCK)) {
 		snprintf(err, errlen, opts->dir ? "out of memory" : "no journal directory");
 		rc = opts->dir ? -ENOMEM : -EINVAL;
 		goto fail;
@@ -348,15 +401,18 @@ int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
 	j->cap = JOURNAL_BUF_INITIAL;
 	if ((rc = journal__recover(j, err, errlen)) < 0)
 		goto fail;
-	if ((rc = journal__worker_start(j)) < 0) {
-		snprintf(err, errlen, "cannot start the journal's sync thread: %s",
+	if ((rc = journal__worker_start(j, &j->worker, "agentlog-sync")) < 0 ||
+	    (rc = journal__worker_start(j, &j->writer, "agentlog-write")) < 0) {
+		snprintf(err, errlen, "cannot start the journal's threads: %s",
 			 strerror(-rc));
+		journal__worker_stop(&j->worker);
 		goto fail;
 	}
 	journal_timer_init(j, &j->sync_timer);
 	journal_timer_init(j, &j->cursor_timer);
 	journal_timer_init(j, &j->retry_timer);
 	journal_timer_init(j, &j->age_timer);
+	journal_timer_init(j, &j->write_timer);
 	journal__age_start(j);
 	journal__cursor_schedule(j);
 	*out = j;
@@ -364,6 +420,19 @@ int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
 fail:
 	journal_free(j);
 	return rc;
+}
+
+/* At close, direct mode: the last segment ends with its last record, not
+ * with a block's padding (the sync that follows makes the size durable). */
+static void journal_cut_padding(journal_t *j)
+{
+	struct jseg *cur = &j->segs[j->nsegs - 1];
+
+	if (j->direct && cur->fd >= 0 &&
+	    ftruncate(cur->fd, (off_t)cur->bytes) < 0)
+		journal__log(j, JOURNAL_LOG_WARN, "ftruncate(segments/%020"
+			     PRIu64 ".seg) failed: %s", cur->first,
+			     strerror(errno));
 }
 
 void journal_close(journal_t *j)
@@ -376,7 +445,10 @@ void journal_close(journal_t *j)
 	uv_timer_stop(&j->cursor_timer);
 	uv_timer_stop(&j->retry_timer);
 	uv_timer_stop(&j->age_timer);
-	journal__worker_drain(j);
+	uv_timer_stop(&j->write_timer);
+	journal__worker_drain(&j->writer);
+	journal__worker_drain(&j->worker);
+	journal_cut_padding(j);
 	if (journal__sync_now(j) < 0)
 		journal__log(j, JOURNAL_LOG_ERROR,
 			     "the final sync failed: records after seq %" PRIu64
@@ -388,7 +460,9 @@ void journal_close(journal_t *j)
 			     "closing with %zu bytes (seq %" PRIu64 "..%" PRIu64
 			     ") not written: %s", left, j->written_seq + 1,
 			     j->next_seq - 1, strerror(-j->werr));
-	journal__worker_stop(j);
+	journal__worker_stop(&j->writer);
+	journal__worker_stop(&j->worker);
+	uv_close((uv_handle_t *)&j->write_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->sync_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->cursor_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->retry_timer, journal__handle_closed);

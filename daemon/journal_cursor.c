@@ -215,7 +215,7 @@ static void journal_cursor_start(journal_t *j)
 	cj->err = 0;
 	j->cursor_running = 1;
 	j->cursor_last_ms = uv_now(j->loop);
-	journal__worker_submit(j, &cj->job);
+	journal__worker_submit(&j->worker, &cj->job);
 }
 
 /* Whether the cursor job has anything to do. */
@@ -240,10 +240,10 @@ void journal__cursor_schedule(journal_t *j)
 
 void journal__cursor_persist_now(journal_t *j)
 {
-	journal__worker_drain(j);
+	journal__worker_drain(&j->worker);
 	if (journal_cursor_pending(j)) {
 		journal_cursor_start(j);
-		journal__worker_drain(j);
+		journal__worker_drain(&j->worker);
 	}
 }
 

@@ -80,6 +80,27 @@ ssize_t journal_fault_pwrite(int fd, const void *buf, size_t n, off_t off)
 	return pwrite(fd, buf, n, off);
 }
 
+/* A short write keeps whole 4096-byte blocks when the request is made of
+ * them (a direct write), else half the bytes. */
+ssize_t journal_fault_pwritev(int fd, const struct iovec *iov, int cnt,
+			      off_t off)
+{
+	size_t total = 0, half;
+
+	if (fault_fires(JOURNAL_FAULT_WRITE)) {
+		errno = atomic_load(&fault_err[JOURNAL_FAULT_WRITE]);
+		return -1;
+	}
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	half = total % 4096 == 0 ? (total / 2) & ~(size_t)4095 : total / 2;
+	if (half > 0 && cnt == 1 && fault_fires(JOURNAL_FAULT_SHORT))
+		return pwrite(fd, iov[0].iov_base, half, off);
+	if (half > 0 && cnt == 2 && fault_fires(JOURNAL_FAULT_SHORT))
+		return pwrite(fd, iov[0].iov_base, iov[0].iov_len, off);
+	return pwritev(fd, iov, cnt, off);
+}
+
 int journal_fault_fdatasync(int fd)
 {
 	if (fault_fires(JOURNAL_FAULT_FSYNC)) {

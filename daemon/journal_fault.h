@@ -18,11 +18,12 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 enum journal_fault_op {
-	JOURNAL_FAULT_WRITE,    /* pwrite fails with err */
-	JOURNAL_FAULT_SHORT,    /* pwrite writes half and returns that */
+	JOURNAL_FAULT_WRITE,    /* pwrite/pwritev fail with err */
+	JOURNAL_FAULT_SHORT,    /* they write half (whole blocks) and say so */
 	JOURNAL_FAULT_FSYNC,    /* fdatasync / fsync fail with err */
 	JOURNAL_FAULT_OPEN,     /* opening a new segment fails with err */
 	JOURNAL_FAULT_COUNT
@@ -41,11 +42,14 @@ uint64_t journal_fault_hits(enum journal_fault_op op);
 uint64_t journal_fault_calls(enum journal_fault_op op);
 
 ssize_t journal_fault_pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t journal_fault_pwritev(int fd, const struct iovec *iov, int cnt,
+			      off_t off);
 int journal_fault_fdatasync(int fd);
 int journal_fault_fsync(int fd);
 int journal_fault_openat(int dirfd, const char *name, int flags, mode_t mode);
 #else
 #define journal_fault_pwrite pwrite
+#define journal_fault_pwritev pwritev
 #define journal_fault_fdatasync fdatasync
 #define journal_fault_fsync fsync
 #define journal_fault_openat openat

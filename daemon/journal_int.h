@@ -3,30 +3,49 @@
  *
  * The files split by concern:
  *   journal.c            open/close, reserve/commit, stats, logging
- *   journal_write.c      flush: the one pwrite per loop turn, segment roll,
- *                        write errors and their retry
+ *   journal_write.c      flush: the write job (one at a time, on the writer
+ *                        thread), segment roll, write errors and retry
+ *   journal_direct.c     O_DIRECT: whether the file system takes it, the
+ *                        aligned write of a range, the zero padding
  *   journal_sync.c       group commit: the sync job and durable_seq
- *   journal_worker.c     the worker thread that runs blocking jobs
+ *   journal_worker.c     the threads that run blocking jobs (the writer;
+ *                        the syncer: fdatasync, cursor, unlinks)
  *   journal_cursor.c     the cursor file and deletion behind it
  *   journal_retain.c     the size cap's policies and age retention
  *   journal_recover.c    start-up: directories, segments, cursor, torn tail
  *   journal_quarantine.c copying corrupt bytes aside
  *   journal_fault.c      fault injection (test builds only)
  *
- * The batch buffer.  Records are sealed straight into one buffer:
+ * The batch buffer.  Records are sealed straight into one buffer.  Offsets
+ * into it (head, written, used, notified, spans, the sync job's) are
+ * logical: they only grow, and journal__at() maps them to memory, so
+ * moving the bytes down changes buf_base and nothing else:
  *
- *   0 ......... written ......... used ..... used + reservation
- *   | on disk, not yet synced |  committed  |  being filled  |
+ *   0 ... head ......... written ......... used ..... used + reservation
+ *   | free | on disk, not yet synced |  committed  |  being filled  |
  *
  * In the sync modes the bytes before `written` stay until a sync covering
  * them succeeds, so they can be written again after a failed fdatasync
  * (see journal.h); in never mode they are dropped right after the write.
- * Spans map that first region to the segment files it went to.
+ * Dropping only moves head; the bytes are moved down (compaction) when
+ * room is needed and no write job is reading the buffer.  Spans map the
+ * kept region to the segment files it went to.
+ *
+ * While a write job runs, the writer thread reads buf[job start..end):
+ * the loop thread may append after used but must not move or free buf
+ * (journal_reserve answers -ENOBUFS instead of growing it).
+ *
+ * Direct I/O (journal_direct.c): buf is 4096-aligned and, for the segment
+ * being written, a buffer offset and the file offset of the same byte are
+ * equal modulo JOURNAL_BLOCK; the bytes of the current tail block before
+ * `written` are kept, because each write starts at that block's beginning
+ * and rewrites it.  The tail of the last block is padded with zeros.
  */
 #ifndef AGENTLOG_JOURNAL_INT_H
 #define AGENTLOG_JOURNAL_INT_H
 
 #include <pthread.h>
+#include <sys/uio.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <uv.h>
@@ -37,6 +56,12 @@
 #define JOURNAL_RETRY_MIN_MS 50        /* write retry backoff */
 #define JOURNAL_RETRY_MAX_MS 1000
 #define JOURNAL_BUF_INITIAL (1u << 20)
+#define JOURNAL_BLOCK 4096u            /* direct I/O alignment */
+/* Direct writes cost a fixed ~30 us of system time each here: while a
+ * stream keeps the writer busy, a write waits for this many bytes or
+ * JOURNAL_WRITE_WAIT_MS, whichever comes first. */
+#define JOURNAL_WRITE_MIN (512u << 10)
+#define JOURNAL_WRITE_WAIT_MS 1
 #define JOURNAL_SEG_NAME_LEN 25        /* 20 digits, ".seg", NUL */
 
 /* One segment file, oldest first in journal.segs. */
@@ -70,6 +95,9 @@ struct jjob {
 };
 
 struct jworker {
+	journal_t *j;
+	const char *name;        /* the thread's name */
+	int pending;             /* submitted, done() not yet run */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;       /* work to do, or stop */
@@ -80,6 +108,24 @@ struct jworker {
 	int stop;
 	int started;
 	uv_async_t async;
+};
+
+/* One write: [start, end) of the buffer (start is written, or in direct
+ * mode the beginning of the tail block) at file_off of the current
+ * segment.  work() loops over short writes; done() takes the progress. */
+struct jwrite_job {
+	struct jjob job;
+	journal_t *j;
+	int fd;
+	uint64_t seg;           /* the segment's first seq (messages) */
+	uint64_t file_off;
+	size_t start, end;      /* buffer offsets */
+	struct iovec iov[2];    /* direct: whole blocks, then the padded last */
+	int iovcnt;
+	size_t total;           /* bytes asked (padding included) */
+	size_t done_bytes;      /* bytes the kernel took */
+	int err;                /* errno of the failure, 0 when none */
+	char *pad;              /* JOURNAL_BLOCK aligned bytes: the last block */
 };
 
 struct jsync_job {
@@ -116,8 +162,10 @@ struct journal {
 	int nsegs, capsegs;
 	uint64_t disk_bytes;
 
-	char *buf;
-	size_t cap, written, used;
+	char *buf;              /* JOURNAL_BLOCK aligned */
+	size_t cap;
+	size_t buf_base;        /* the logical offset of buf[0] */
+	size_t head, written, used;
 	size_t notified;        /* bytes handed to the written callback */
 	size_t resv_key, resv_max;
 	int partial;            /* the last write ended inside a record */
@@ -140,6 +188,12 @@ struct journal {
 	int cursor_running;
 	int closing;
 
+	int direct;             /* segments are written with O_DIRECT */
+	int write_running;      /* a write job owns buf[start..end) */
+	int write_now;          /* journal_flush: no batching delay */
+	uint64_t write_done_ms; /* loop time the last write job finished */
+	struct jwrite_job write_job;
+
 	journal_durable_cb durable_cb;
 	journal_written_cb written_cb;
 	void *cb_arg;
@@ -148,14 +202,22 @@ struct journal {
 
 	struct journal_stats st;
 
-	struct jworker worker;
+	struct jworker worker;   /* syncs, cursor, unlinks */
+	struct jworker writer;   /* segment writes */
 	struct jsync_job sync_job;
 	struct jcursor_job cursor_job;
-	uv_timer_t sync_timer, cursor_timer, retry_timer, age_timer;
+	uv_timer_t sync_timer, cursor_timer, retry_timer, age_timer, write_timer;
 	int handles_open;
 };
 
+/* The memory holding the buffer's logical offset pos. */
+static inline char *journal__at(const journal_t *j, size_t pos)
+{
+	return j->buf + (pos - j->buf_base);
+}
+
 /* journal.c */
+int journal__buf_room(journal_t *j, size_t need);
 void journal__log(journal_t *j, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int64_t journal__wall_ms(void);
@@ -164,12 +226,18 @@ int journal__seg_add(journal_t *j, uint64_t first, int fd, uint64_t bytes);
 void journal__seg_remove_first(journal_t *j);
 struct jseg *journal__seg_find(journal_t *j, uint64_t first);
 void journal__spans_trim(journal_t *j, size_t upto);
-void journal__buf_drop(journal_t *j, size_t n);
+void journal__buf_drop(journal_t *j, size_t upto);
+void journal__buf_tidy(journal_t *j);
 void journal__handle_closed(uv_handle_t *h);
 
 /* journal_write.c */
 int journal__roll(journal_t *j);
 void journal__retry_arm(journal_t *j);
+
+/* journal_direct.c */
+int journal__direct_usable(int fd);
+int journal__direct_set(int fd, int on);
+void journal__direct_prepare(journal_t *j, struct jwrite_job *w);
 
 /* journal_sync.c */
 void journal__sync_request(journal_t *j);
@@ -177,10 +245,10 @@ int journal__sync_now(journal_t *j);
 void journal__sync_free(journal_t *j);
 
 /* journal_worker.c */
-int journal__worker_start(journal_t *j);
-void journal__worker_submit(journal_t *j, struct jjob *job);
-void journal__worker_drain(journal_t *j);
-void journal__worker_stop(journal_t *j);
+int journal__worker_start(journal_t *j, struct jworker *w, const char *name);
+void journal__worker_submit(struct jworker *w, struct jjob *job);
+void journal__worker_drain(struct jworker *w);
+void journal__worker_stop(struct jworker *w);
 
 /* journal_cursor.c */
 void journal__cursor_schedule(journal_t *j);

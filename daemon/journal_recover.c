@@ -11,7 +11,14 @@
  * A torn tail (bytes after the last valid record that no valid record
  * follows: a write cut by a crash) is copied to quarantine/ and cut off
  * with ftruncate + fsync, so the next append starts on a record boundary.
- * Nothing is ever dropped without a copy and a log line.
+ * Nothing is ever dropped without a copy and a log line.  The zeros that
+ * end a segment written with direct I/O (rec_is_padding) are no data:
+ * they are cut without either.
+ *
+ * Here the journal also decides how it writes (opts.io): with O_DIRECT
+ * when the file system takes it.  A direct write starts at a block
+ * boundary, so a recovered last segment whose length is not a whole
+ * number of blocks is left as it is and the journal goes on in a new one.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -216,6 +223,18 @@ static int journal_recover_tail(journal_t *j, char *err, size_t errlen)
 		free(buf);      /* no whole record in the window: read it all */
 		base = 0;
 	}
+	if (good < len && rec_is_padding(buf + good, len - good, base + len)) {
+		if (ftruncate(s->fd, (off_t)(base + good)) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "ftruncate(segments/%s) failed: %s",
+				 name, strerror(errno));
+			free(buf);
+			return rc;
+		}
+		j->disk_bytes -= len - good;
+		s->bytes = base + good;
+		len = good;
+	}
 	if (good < len) {
 		journal__quarantine_write(j, name, base + good, buf + good,
 					  len - good, "torn");
@@ -239,6 +258,29 @@ static int journal_recover_tail(journal_t *j, char *err, size_t errlen)
 	j->next_seq = last != 0 ? last + 1 : s->first;
 	if (j->next_seq < s->first)
 		j->next_seq = s->first;
+	return 0;
+}
+
+/*
+ * How segments are written (opts.io), decided on fd, the segment the
+ * journal writes next: O_DIRECT is set on it when the file system takes
+ * it with our alignment.  0, or -EINVAL when io says direct and it can't.
+ */
+static int journal_choose_io(journal_t *j, int fd, char *err, size_t errlen)
+{
+	j->direct = 0;
+	if (j->opts.io == JOURNAL_IO_BUFFERED)
+		return 0;
+	if (journal__direct_usable(fd) && journal__direct_set(fd, 1) == 0) {
+		j->direct = 1;
+		return 0;
+	}
+	if (j->opts.io == JOURNAL_IO_DIRECT) {
+		snprintf(err, errlen, "%s: the file system takes no direct I/O "
+			 "in %u-byte blocks (--journal-io direct)", j->segdir,
+			 JOURNAL_BLOCK);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -326,5 +368,13 @@ int journal__recover(journal_t *j, char *err, size_t errlen)
 	}
 	journal_recover_cursor(j);
 	j->written_seq = j->durable_seq = j->next_seq - 1;
+	if ((rc = journal_choose_io(j, j->segs[j->nsegs - 1].fd, err, errlen)) < 0)
+		return rc;
+	if (j->direct && j->segs[j->nsegs - 1].bytes % JOURNAL_BLOCK != 0 &&
+	    (rc = journal__roll(j)) < 0) {
+		snprintf(err, errlen, "cannot start a new segment in %s: %s",
+			 j->segdir, strerror(-rc));
+		return rc;
+	}
 	return 0;
 }

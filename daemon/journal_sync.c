@@ -65,22 +65,25 @@ static void journal_sync_release(journal_t *j)
 static void journal_sync_failed(journal_t *j, struct jsync_job *sj)
 {
 	char name[JOURNAL_SEG_NAME_LEN] = "";
+	size_t unsynced = 0;
 
 	j->st.fsync_errors++;
 	j->serr = -sj->err;
 	j->rewrite = 1;
 	if (sj->dirfd >= 0)
 		j->dir_dirty = 1;
-	for (int i = 0; i < j->nspans; i++)
+	for (int i = 0; i < j->nspans; i++) {
+		unsynced += j->spans[i].len;
 		if (sj->err_fd >= 0 && j->spans[i].fd == sj->fds[sj->err_fd])
 			journal__seg_name(name, j->spans[i].seg);
+	}
 	journal__log(j, JOURNAL_LOG_ERROR,
 		     "%s(%s%s) failed: %s; seq %" PRIu64 "..%" PRIu64
 		     " not durable, rewriting %zu bytes and syncing again",
 		     sj->err_fd >= 0 ? "fdatasync" : "fsync",
 		     sj->err_fd >= 0 ? "segments/" : "segments", name,
 		     strerror(sj->err), j->durable_seq + 1, j->written_seq,
-		     j->written);
+		     unsynced);
 	journal__retry_arm(j);
 }
 
@@ -99,7 +102,8 @@ static void journal_sync_done(struct jjob *job)
 	j->serr = 0;
 	j->st.fsyncs++;
 	journal__buf_drop(j, sj->end);
-	journal__spans_trim(j, sj->wend - sj->end);
+	journal__spans_trim(j, sj->wend);
+	journal__buf_tidy(j);
 	journal_sync_release(j);
 	if (sj->seq > j->durable_seq) {
 		j->durable_seq = sj->seq;
@@ -158,7 +162,7 @@ static void journal_sync_start(journal_t *j)
 	j->synced_bytes_pending = 0;
 	j->sync_running = 1;
 	j->sync_wanted = 0;
-	journal__worker_submit(j, &sj->job);
+	journal__worker_submit(&j->worker, &sj->job);
 }
 
 static void journal_sync_timer_cb(uv_timer_t *t)
@@ -195,14 +199,14 @@ void journal__sync_request(journal_t *j)
  * mode.  0 or a negative errno. */
 int journal__sync_now(journal_t *j)
 {
-	journal__worker_drain(j);
+	journal__worker_drain(&j->worker);
 	if (j->rewrite) {
 		journal_flush(j);
-		journal__worker_drain(j);
+		journal__worker_drain(&j->worker);
 	}
 	if (!j->rewrite) {
 		journal_sync_start(j);
-		journal__worker_drain(j);
+		journal__worker_drain(&j->worker);
 	}
 	return j->rewrite ? j->serr : 0;
 }

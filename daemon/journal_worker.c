@@ -1,16 +1,19 @@
 /*
- * journal_worker.c: one thread for the journal's blocking calls.
+ * journal_worker.c: the threads for the journal's blocking calls.
  *
- * fdatasync, the cursor file's fsync+rename and segment unlinks never run
- * on the loop thread.  They are jobs: work() on this thread, done() back
- * on the loop thread via a uv_async_t, in submission order.
+ * Segment writes, fdatasync, the cursor file's fsync+rename and segment
+ * unlinks never run on the loop thread.  They are jobs: work() on a
+ * worker thread, done() back on the loop thread via a uv_async_t, in
+ * submission order.  The journal has two workers, so a slow fdatasync
+ * never holds up the next write: the writer (journal_write.c) and the
+ * syncer (journal_sync.c, journal_cursor.c).
  *
- * Why our own thread and not uv_queue_work: journal_close() must wait for
- * an in-flight sync without running the loop (it is called from inside a
- * loop callback at shutdown), and libuv's pool gives no way to do that.
- * Here journal__worker_drain() waits on a condition variable and runs the
- * done() callbacks itself.  The mutex is taken once per job, never per
- * event.
+ * Why our own threads and not uv_queue_work: journal_close() and
+ * journal_flush() must wait for a job without running the loop (they are
+ * called from inside loop callbacks), and libuv's pool gives no way to do
+ * that.  Here journal__worker_drain() waits on a condition variable and
+ * runs the done() callbacks itself.  The mutex is taken once per job,
+ * never per event.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,9 +34,9 @@ static void journal_worker_unlock(struct jworker *w)
 
 static void *journal_worker_main(void *arg)
 {
-	journal_t *j = arg;
-	struct jworker *w = &j->worker;
+	struct jworker *w = arg;
 
+	pthread_setname_np(pthread_self(), w->name);
 	journal_worker_lock(w);
 	for (;;) {
 		while (w->todo == NULL && !w->stop)
@@ -65,10 +68,8 @@ static void *journal_worker_main(void *arg)
 }
 
 /* Run the done() of every finished job, on the loop thread. */
-static void journal_worker_reap(journal_t *j)
+static void journal_worker_reap(struct jworker *w)
 {
-	struct jworker *w = &j->worker;
-
 	journal_worker_lock(w);
 	struct jjob *list = w->done;
 	w->done = w->done_tail = NULL;
@@ -76,6 +77,7 @@ static void journal_worker_reap(journal_t *j)
 	while (list != NULL) {
 		struct jjob *next = list->next;
 		list->busy = 0;
+		w->pending--;
 		list->done(list);
 		list = next;
 	}
@@ -97,15 +99,17 @@ static void journal_worker_join(struct jworker *w)
 		abort();
 }
 
-int journal__worker_start(journal_t *j)
+/* Start w's thread (named name, at most 15 characters). */
+int journal__worker_start(journal_t *j, struct jworker *w, const char *name)
 {
-	struct jworker *w = &j->worker;
 	int rc;
 
+	w->j = j;
+	w->name = name;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->idle_cv, NULL);
-	if ((rc = pthread_create(&w->thread, NULL, journal_worker_main, j)) != 0)
+	if ((rc = pthread_create(&w->thread, NULL, journal_worker_main, w)) != 0)
 		goto fail;
 	/* The thread only signals after a job, and none is queued yet. */
 	if ((rc = uv_async_init(j->loop, &w->async, journal_worker_async_cb)) < 0) {
@@ -113,7 +117,7 @@ int journal__worker_start(journal_t *j)
 		rc = -rc;
 		goto fail;
 	}
-	w->async.data = j;
+	w->async.data = w;
 	j->handles_open++;
 	w->started = 1;
 	return 0;
@@ -124,11 +128,10 @@ fail:
 	return -rc;
 }
 
-void journal__worker_submit(journal_t *j, struct jjob *job)
+void journal__worker_submit(struct jworker *w, struct jjob *job)
 {
-	struct jworker *w = &j->worker;
-
 	job->busy = 1;
+	w->pending++;
 	job->next = NULL;
 	journal_worker_lock(w);
 	if (w->todo_tail != NULL)
@@ -142,33 +145,34 @@ void journal__worker_submit(journal_t *j, struct jjob *job)
 
 /* Block until no job is queued or running, then run their done()s;
  * again while those submitted more. */
-void journal__worker_drain(journal_t *j)
+void journal__worker_drain(struct jworker *w)
 {
-	struct jworker *w = &j->worker;
-
-	while (j->sync_job.job.busy || j->cursor_job.job.busy) {
+	while (w->started && w->pending > 0) {
 		journal_worker_lock(w);
 		while (w->todo != NULL || w->running)
 			pthread_cond_wait(&w->idle_cv, &w->mu);
 		journal_worker_unlock(w);
-		journal_worker_reap(j);
+		journal_worker_reap(w);
 	}
 }
 
 static void journal_worker_on_close(uv_handle_t *h)
 {
-	journal_t *j = h->data;
-	struct jworker *w = &j->worker;
+	struct jworker *w = h->data;
 
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->idle_cv);
 	pthread_mutex_destroy(&w->mu);
+	h->data = w->j;
 	journal__handle_closed(h);
 }
 
-void journal__worker_stop(journal_t *j)
+void journal__worker_stop(struct jworker *w)
 {
-	journal__worker_drain(j);
-	journal_worker_join(&j->worker);
-	uv_close((uv_handle_t *)&j->worker.async, journal_worker_on_close);
+	if (!w->started)
+		return;
+	journal__worker_drain(w);
+	journal_worker_join(w);
+	w->started = 0;
+	uv_close((uv_handle_t *)&w->async, journal_worker_on_close);
 }

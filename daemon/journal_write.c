@@ -1,9 +1,16 @@
 /*
- * journal_write.c: journal_flush, the one write per loop turn.
+ * journal_write.c: moving committed records into the segment files.
  *
- * Records committed during a loop turn sit back to back in the batch
- * buffer; the flush writes them with one pwrite() at the segment's known
- * end.  Writing at an explicit offset (not O_APPEND) is what makes a retry
+ * One write job at a time, on the writer thread (journal_worker.c): the
+ * loop thread seals records into the buffer and, once per loop turn,
+ * journal_flush_async() hands what has accumulated to the writer, which
+ * writes it with one pwritev() at the segment's known end.  When the job
+ * is done the loop thread takes the progress, tells the written callback
+ * (the forwarder's hot path) and the fsync policy, and starts the next
+ * job with whatever arrived meanwhile: the writer batches by itself, and
+ * ingest never waits for a write unless the buffer is full (-ENOBUFS).
+ *
+ * Writing at an explicit offset (not O_APPEND) is what makes a retry
  * safe: after a failed or short write the same bytes go to the same place
  * again, so a retry can neither duplicate a record nor leave a hole.
  *
@@ -12,7 +19,7 @@
  * stops at the last whole record that fits), so no record ever straddles
  * two files, segments stay within segment_bytes unless one record is
  * bigger, and the reader can trust that a newer segment means the older
- * one is complete.
+ * one is complete.  Direct writes: see journal_direct.c.
  */
 #include <endian.h>
 #include <errno.h>
@@ -42,7 +49,7 @@ static uint64_t journal_get64(const char *p)
 
 static void journal_retry_cb(uv_timer_t *t)
 {
-	journal_flush(t->data);
+	journal_flush_async(t->data);
 }
 
 /* Try the queued writes again later (50 ms, doubling to 1 s). */
@@ -105,6 +112,47 @@ static int journal_span_add(journal_t *j, struct jseg *s, uint64_t file_off,
 	return 0;
 }
 
+/* Open a new segment for writing, direct when the journal writes so.
+ * An fd, or -1 with errno set. */
+static int journal_seg_create(journal_t *j, const char *name)
+{
+	int fl = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	int fd = journal_fault_openat(j->segdirfd, name,
+				      fl | (j->direct ? O_DIRECT : 0), 0600);
+
+	if (fd < 0 && j->direct && errno == EINVAL) {
+		j->direct = 0;
+		journal__log(j, JOURNAL_LOG_WARN, "segments/%s: the file system "
+			     "refuses O_DIRECT; writing through the page cache",
+			     name);
+		fd = journal_fault_openat(j->segdirfd, name, fl, 0600);
+	}
+	return fd;
+}
+
+/*
+ * Direct mode, the segment just rolled: its file offset 0 must sit at a
+ * block boundary of the buffer.  Move the unwritten records up to the
+ * next one (no write job runs: rolls happen between jobs).
+ */
+static int journal_align_written(journal_t *j)
+{
+	size_t d = (JOURNAL_BLOCK - (j->written - j->buf_base) % JOURNAL_BLOCK) %
+		   JOURNAL_BLOCK;
+	int rc;
+
+	if (d == 0)
+		return 0;
+	if ((rc = journal__buf_room(j, d)) < 0)
+		return rc;
+	memmove(journal__at(j, j->written + d), journal__at(j, j->written),
+		j->used - j->written);
+	j->written += d;
+	j->notified += d;
+	j->used += d;
+	return 0;
+}
+
 int journal__roll(journal_t *j)
 {
 	struct jseg *cur = &j->segs[j->nsegs - 1];
@@ -112,12 +160,10 @@ int journal__roll(journal_t *j)
 	char name[JOURNAL_SEG_NAME_LEN];
 	int fd, rc;
 
-	if (cur->bytes == 0 || j->partial)
+	if (cur->bytes == 0 || j->partial || j->write_running)
 		return 0;
 	journal__seg_name(name, first);
-	fd = journal_fault_openat(j->segdirfd, name,
-				  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if ((fd = journal_seg_create(j, name)) < 0)
 		return -errno;
 	rc = fchmod(fd, 0600) < 0 ? -errno : journal__seg_add(j, first, fd, 0);
 	if (rc < 0) {
@@ -126,76 +172,81 @@ int journal__roll(journal_t *j)
 		return rc;
 	}
 	cur = &j->segs[j->nsegs - 2];
+	/* A complete segment holds records only: cut the last block's
+	 * padding (readers skip it meanwhile; so does recovery). */
+	if (cur->fd >= 0 && ftruncate(cur->fd, (off_t)cur->bytes) < 0)
+		journal__log(j, JOURNAL_LOG_WARN, "ftruncate(segments/%020"
+			     PRIu64 ".seg) failed: %s", cur->first,
+			     strerror(errno));
 	if (!cur->unsynced) {
 		close(cur->fd);
 		cur->fd = -1;
 	}
+	if (j->direct && (rc = journal_align_written(j)) < 0)
+		return rc;
 	if (j->written < j->used)
 		j->segs[j->nsegs - 1].first_ms =
-			(int64_t)journal_get64(j->buf + j->written + 20);
+			(int64_t)journal_get64(journal__at(j, j->written) + 20);
 	j->dir_dirty = 1;
 	return 0;
 }
 
-/* After an fdatasync failed: write every unsynced span again. */
+/* Write one span again at its offset, through the page cache (exact
+ * bytes, no alignment).  0 or a negative errno. */
+static int journal_rewrite_span(journal_t *j, const struct jspan *sp)
+{
+	size_t off = 0;
+	int rc = j->direct ? journal__direct_set(sp->fd, 0) : 0;
+
+	while (rc == 0 && off < sp->len) {
+		ssize_t n = journal_fault_pwrite(sp->fd,
+			journal__at(j, sp->buf_off + off), sp->len - off,
+			(off_t)(sp->file_off + off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (j->direct && journal__direct_set(sp->fd, 1) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+/* After an fdatasync failed: write every unsynced span again (on the
+ * loop thread: a rare path, and no write job may run meanwhile). */
 static int journal_rewrite(journal_t *j)
 {
 	for (int i = 0; i < j->nspans; i++) {
-		struct jspan *sp = &j->spans[i];
-		size_t off = 0;
-		while (off < sp->len) {
-			ssize_t n = journal_fault_pwrite(sp->fd,
-				j->buf + sp->buf_off + off, sp->len - off,
-				(off_t)(sp->file_off + off));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return journal_write_failed(j, n < 0 ? -errno : -EIO,
-							    "pwrite", sp->seg);
-			off += (size_t)n;
-		}
+		int rc = journal_rewrite_span(j, &j->spans[i]);
+		if (rc < 0)
+			return journal_write_failed(j, rc, "pwrite",
+						    j->spans[i].seg);
 	}
 	j->rewrite = 0;
 	return 0;
 }
 
-/* Write buf[written..end) at the current segment's end. */
-static int journal_write_queued(journal_t *j, size_t end)
+/* n more bytes of buf reached the current segment cur. */
+static int journal_wrote(journal_t *j, struct jseg *cur, size_t n)
 {
-	struct jseg *cur = &j->segs[j->nsegs - 1];
+	int rc = 0;
 
-	/* A segment's first record dates it (status: the oldest undelivered
-	 * event's age).  Rolled segments get it in journal__roll(), recovered
-	 * ones from their file; the first segment of a new journal here. */
-	if (cur->bytes == 0 && cur->first_ms == 0 && !j->partial &&
-	    j->written < end)
-		cur->first_ms = (int64_t)journal_get64(j->buf + j->written + 20);
-	while (j->written < end) {
-		ssize_t n = journal_fault_pwrite(cur->fd, j->buf + j->written,
-						 end - j->written,
-						 (off_t)cur->bytes);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return journal_write_failed(j, n < 0 ? -errno : -EIO,
-						    "pwrite", cur->first);
-		if (j->opts.fsync != JOURNAL_FSYNC_NEVER &&
-		    journal_span_add(j, cur, cur->bytes, j->written,
-				     (size_t)n) < 0)
-			return journal_write_failed(j, -ENOMEM, "pwrite",
-						    cur->first);
-		cur->bytes += (uint64_t)n;
-		j->disk_bytes += (uint64_t)n;
-		j->written += (size_t)n;
-		j->synced_bytes_pending += (uint64_t)n;
-	}
+	if (j->opts.fsync != JOURNAL_FSYNC_NEVER &&
+	    journal_span_add(j, cur, cur->bytes, j->written, n) < 0)
+		rc = -ENOMEM;
+	cur->bytes += (uint64_t)n;
+	j->disk_bytes += (uint64_t)n;
+	j->written += n;
+	j->synced_bytes_pending += (uint64_t)n;
 	cur->last_ms = journal__wall_ms();
-	return 0;
+	return rc;
 }
 
 static size_t journal_rec_len(const journal_t *j, size_t off)
 {
-	return journal_get32(j->buf + off + 4);
+	return journal_get32(journal__at(j, off) + 4);
 }
 
 /*
@@ -237,10 +288,11 @@ static void journal_notify(journal_t *j)
 		last = j->next_seq - 1;
 	} else {
 		while (end + REC_HDR <= j->written) {
-			uint32_t len = journal_get32(j->buf + end + 4);
+			const char *h = journal__at(j, end);
+			uint32_t len = journal_get32(h + 4);
 			if (end + len > j->written)
 				break;
-			last = journal_get64(j->buf + end + 12);
+			last = journal_get64(h + 12);
 			end += len;
 		}
 	}
@@ -249,7 +301,7 @@ static void journal_notify(journal_t *j)
 		return;
 	j->written_seq = last;
 	if (j->written_cb != NULL && !j->closing)
-		j->written_cb(j->cb_arg, j->buf + j->notified, end - j->notified,
+		j->written_cb(j->cb_arg, journal__at(j, j->notified), end - j->notified,
 			      first, last);
 	j->notified = end;
 }
@@ -284,26 +336,171 @@ static void journal_after_write(journal_t *j)
 		journal__cursor_schedule(j);
 }
 
-int journal_flush(journal_t *j)
+/* The writer thread: write the job's bytes, over short writes. */
+static void journal_write_work(struct jjob *job)
 {
+	struct jwrite_job *w = (struct jwrite_job *)job;
+	struct iovec iov[2], *v = iov;
+	int cnt = w->iovcnt;
+
+	memcpy(iov, w->iov, sizeof iov);
+	while (w->done_bytes < w->total) {
+		ssize_t n = journal_fault_pwritev(w->fd, v, cnt,
+				(off_t)(w->file_off + w->done_bytes));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->err = n < 0 ? errno : EIO;
+			return;
+		}
+		w->done_bytes += (size_t)n;
+		while (cnt > 0 && (size_t)n >= v->iov_len) {
+			n -= (ssize_t)v->iov_len;
+			v++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+}
+
+/* Back on the loop thread: take the job's progress, then go on. */
+static void journal_write_done(struct jjob *job)
+{
+	struct jwrite_job *w = (struct jwrite_job *)job;
+	journal_t *j = w->j;
+	struct jseg *cur = &j->segs[j->nsegs - 1];
+	size_t have = w->end - w->start;
 	int rc = 0;
 
-	if (j->rewrite && (rc = journal_rewrite(j)) < 0)
-		return rc;
-	while (j->written < j->used) {
-		struct jseg *cur = &j->segs[j->nsegs - 1];
-		if (!j->partial && cur->bytes >= j->opts.segment_bytes &&
-		    (rc = journal__roll(j)) < 0) {
-			rc = journal_write_failed(j, rc, "open", j->written_seq + 1);
-			break;
-		}
-		rc = journal_write_queued(j, journal_write_end(j));
-		journal_notify(j);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && j->werr != 0)
+	j->write_running = 0;
+	j->write_done_ms = uv_now(j->loop);
+	if (w->done_bytes < have)
+		have = w->done_bytes;
+	if (w->start + have > j->written)
+		rc = journal_wrote(j, cur, w->start + have - j->written);
+	journal_notify(j);
+	if (w->err != 0)
+		journal_write_failed(j, -w->err, "pwrite", w->seg);
+	else if (rc < 0)
+		journal_write_failed(j, rc, "pwrite", w->seg);
+	else if (j->werr != 0)
 		journal_write_ok(j);
 	journal_after_write(j);
+	journal__buf_tidy(j);
+	if (j->werr == 0)
+		journal_flush_async(j);
+}
+
+/* Hand buf[written..end) (from the tail block's start when direct) to
+ * the writer. */
+static void journal_write_submit(journal_t *j, size_t end)
+{
+	struct jseg *cur = &j->segs[j->nsegs - 1];
+	struct jwrite_job *w = &j->write_job;
+	size_t lead = j->direct ? (size_t)(cur->bytes % JOURNAL_BLOCK) : 0;
+
+	/* A segment's first record dates it (status: the oldest undelivered
+	 * event's age).  Rolled segments get it in journal__roll(), recovered
+	 * ones from their file; the first segment of a new journal here. */
+	if (cur->bytes == 0 && cur->first_ms == 0 && !j->partial)
+		cur->first_ms = (int64_t)journal_get64(journal__at(j, j->written) + 20);
+	w->job.work = journal_write_work;
+	w->job.done = journal_write_done;
+	w->j = j;
+	w->fd = cur->fd;
+	w->seg = cur->first;
+	w->start = j->written - lead;
+	w->end = end;
+	w->file_off = cur->bytes - lead;
+	w->done_bytes = 0;
+	w->err = 0;
+	if (j->direct) {
+		journal__direct_prepare(j, w);
+	} else {
+		w->iov[0] = (struct iovec){ journal__at(j, w->start), end - w->start };
+		w->iovcnt = 1;
+		w->total = end - w->start;
+	}
+	j->write_running = 1;
+	uv_timer_stop(&j->write_timer);
+	journal__worker_submit(&j->writer, &w->job);
+}
+
+static void journal_write_timer_cb(uv_timer_t *t)
+{
+	journal_flush_async(t->data);
+}
+
+/*
+ * Direct writes only: whether to let records gather a little longer.
+ * Yes while a stream keeps the writer busy (its last job ended less than
+ * JOURNAL_WRITE_WAIT_MS ago) and less than JOURNAL_WRITE_MIN is queued:
+ * a timer comes back for them.  A lone event is written at once.
+ */
+static int journal_write_later(journal_t *j)
+{
+	if (!j->direct || j->write_now || j->closing ||
+	    j->used - j->written >= JOURNAL_WRITE_MIN ||
+	    uv_now(j->loop) - j->write_done_ms >= JOURNAL_WRITE_WAIT_MS)
+		return 0;
+	if (!uv_is_active((uv_handle_t *)&j->write_timer))
+		uv_timer_start(&j->write_timer, journal_write_timer_cb,
+			       JOURNAL_WRITE_WAIT_MS, 0);
+	return 1;
+}
+
+/*
+ * Start writing what is committed, unless a write job runs (its end
+ * starts the next), writes fail and the retry timer is due, or the
+ * batching waits.  Rolls the segment first when it is full.  0, or the
+ * negative errno of a failed rewrite or roll (reported and retried).
+ */
+static int journal_write_next(journal_t *j)
+{
+	struct jseg *cur;
+	int rc;
+
+	if (j->write_running)
+		return 0;
+	if (j->rewrite) {
+		if ((rc = journal_rewrite(j)) < 0)
+			return rc;
+		journal__sync_request(j);
+	}
+	if (j->written == j->used)
+		return 0;
+	if (j->werr != 0 && !j->write_now &&
+	    uv_is_active((uv_handle_t *)&j->retry_timer))
+		return 0;
+	cur = &j->segs[j->nsegs - 1];
+	if (!j->partial && cur->bytes >= j->opts.segment_bytes &&
+	    (rc = journal__roll(j)) < 0)
+		return journal_write_failed(j, rc, "open", j->written_seq + 1);
+	if (journal_write_later(j))
+		return 0;
+	journal_write_submit(j, journal_write_end(j));
+	return 0;
+}
+
+void journal_flush_async(journal_t *j)
+{
+	journal_write_next(j);
+}
+
+int journal_flush(journal_t *j)
+{
+	uint64_t errors = j->st.write_errors;
+	int rc;
+
+	j->write_now = 1;
+	journal__worker_drain(&j->writer);
+	rc = journal_write_next(j);
+	journal__worker_drain(&j->writer);
+	j->write_now = 0;
+	if (rc == 0 && j->st.write_errors != errors)
+		rc = j->werr != 0 ? j->werr : -EIO;
 	return rc;
 }

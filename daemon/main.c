@@ -55,16 +55,12 @@ static void server_on_written(void *arg, const char *buf, size_t len,
 		fwd_on_written(s->fwd, buf, len, first_seq, last_seq);
 }
 
-/* After each poll: one journal write for the whole turn, then fairness. */
+/* After each poll: hand the turn's records to the journal's writer (the
+ * journal logs its own failures), then fairness. */
 static void server_on_check(uv_check_t *h)
 {
 	struct server *s = h->data;
-	int r = journal_flush(s->journal);
-	if (r < 0) {
-		static uint64_t failures;
-		if (failures++ % 1000 == 0)
-			log_error("journal write failed: %s (will retry)", strerror(-r));
-	}
+	journal_flush_async(s->journal);
 	conn_resume_paused(s);
 	if (s->blocked)
 		server_retry_blocked(s);
@@ -329,6 +325,8 @@ int main(int argc, char **argv)
 	struct journal_stats js;
 	journal_get_stats(s.journal, &js);
 	s.durable_seq = js.durable_seq;
+	log_info("journal: segments written %s", js.direct ? "with O_DIRECT"
+		 : "through the page cache");
 	long inbox = inbox_ingest(&s);
 	if (inbox > 0)
 		log_info("inbox: %ld event(s) journaled", inbox);

@@ -89,6 +89,7 @@ static cJSON *status_journal(struct server *s, const struct status_view *v)
 	status_add_u64(j, "fsync_errors", v->j.fsync_errors);
 	cJSON_AddBoolToObject(j, "write_failing", v->j.write_failing);
 	status_add_u64(j, "ram_bytes", v->j.ram_bytes);
+	cJSON_AddStringToObject(j, "io", v->j.direct ? "direct" : "buffered");
 	status_add_u64(j, "fsyncs", v->j.fsyncs);
 	return j;
 }

@@ -17,6 +17,12 @@
  *     complete: after one more read to catch writes that finished just
  *     before the newer segment appeared, leftover bytes are corruption
  *     (up to the next whole record, if any).
+ * Direct I/O adds one case (record.h, rec_is_padding): the newest
+ * segment may end in zeros up to a block boundary, and the writer
+ * rewrites that block, records where the zeros were, with its next
+ * write (and cuts the zeros off when it rolls the segment).  So zeros
+ * where a record should start are read again from the file before they
+ * count for anything, and zeros that are the padding are the end.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -44,6 +50,8 @@ struct rec_reader {
 	uint64_t buf_off;        /* file offset of buf[0] */
 	char *buf;
 	size_t cap, len, pos;
+	uint64_t final_at;       /* 1 + offset where the last bytes were read
+				    again once a newer segment showed; 0 none */
 	uint64_t corrupt;
 	rec_corrupt_cb cb;
 	void *cb_arg;
@@ -173,6 +181,7 @@ static int reader_open_seg(rec_reader_t *r, uint64_t seq)
 	r->seg = seq;
 	r->buf_off = 0;
 	r->len = r->pos = 0;
+	r->final_at = 0;
 	return 0;
 }
 
@@ -237,27 +246,49 @@ static ssize_t reader_fill(rec_reader_t *r)
 	}
 }
 
+/* Treat buf[pos..len) as gone: the next fill reads those bytes again from
+ * the file (a block the writer may have rewritten since). */
+static void reader_forget(rec_reader_t *r)
+{
+	r->len = r->pos;
+}
+
+/* 1 when the bytes left at pos are a direct write's zero padding that
+ * runs to the end of the file. */
+static int reader_at_padding(const rec_reader_t *r)
+{
+	return rec_is_padding(r->buf + r->pos, r->len - r->pos,
+			      r->buf_off + r->len);
+}
+
 /*
  * The buffer holds no whole record and the segment has no more bytes.
- * Decide: move to the next segment (leftover bytes are corrupt), skip
- * corrupt bytes followed by a valid record, or stop for now.
- * 1 to go on decoding, 0 to stop (end for now), -errno.
+ * Decide: move to the next segment (leftover bytes are corrupt, unless
+ * they are padding), skip corrupt bytes followed by a valid record, or
+ * stop for now.  1 to go on decoding, 0 to stop (end for now), -errno.
  */
 static int reader_at_eof(rec_reader_t *r)
 {
-	uint64_t le, gt;
+	uint64_t le, gt, at = r->buf_off + r->pos;
 	int has_le, has_gt;
-	size_t left = r->len - r->pos;
+	size_t left;
 	int rc = reader_scan(r->dir, r->seg, &le, &has_le, &gt, &has_gt);
 
 	if (rc < 0)
 		return rc;
 	if (has_gt) {
-		/* The newer segment proves this one complete; read once
-		 * more for writes that landed before it was created. */
-		ssize_t n = reader_fill(r);
-		if (n != 0)
-			return n > 0 ? 1 : (int)n;
+		/* The newer segment proves this one complete; read the rest
+		 * once more, afresh, for writes that landed (or a tail block
+		 * rewritten or cut) before it was created, and decode it. */
+		if (r->final_at != at + 1) {
+			r->final_at = at + 1;
+			reader_forget(r);
+			ssize_t n = reader_fill(r);
+			return n < 0 ? (int)n : 1;
+		}
+		left = r->len - r->pos;
+		if (left > 0 && reader_at_padding(r))
+			left = 0;
 		/* Leftover bytes are corrupt up to the next whole record: a
 		 * damaged length field must not hide the records after it. */
 		if (left > 0) {
@@ -269,6 +300,11 @@ static int reader_at_eof(rec_reader_t *r)
 		}
 		return reader_advance(r);
 	}
+	left = r->len - r->pos;
+	if (left > 0 && reader_at_padding(r)) {
+		reader_forget(r);
+		return 0;
+	}
 	if (left > 0) {
 		size_t q = rec_find(r->buf + r->pos, left);
 		if (q < left) {
@@ -277,6 +313,35 @@ static int reader_at_eof(rec_reader_t *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * After REC_BAD at pos.  Zeros there may be stale (the writer rewrote
+ * that block since it was read) or a direct write's padding: read from
+ * pos to the end of the file again.  1: the padding (the end of the
+ * data), 2: decode again (fresh bytes), 0: corrupt, or -errno.
+ */
+static int reader_check_zeros(rec_reader_t *r)
+{
+	static const char zero[4];
+	size_t left = r->len - r->pos;
+
+	if (left < sizeof zero || memcmp(r->buf + r->pos, zero, sizeof zero) != 0)
+		return 0;
+	reader_forget(r);
+	for (;;) {
+		ssize_t n = reader_fill(r);
+		if (n < 0)
+			return (int)n;
+		left = r->len - r->pos;
+		if (left == 0 || memcmp(r->buf + r->pos, zero,
+					left < sizeof zero ? left : sizeof zero) != 0)
+			return 2;
+		if (n == 0)
+			return reader_at_padding(r) ? 1 : 0;
+		if (left >= REC_PAD_BLOCK)
+			return 0;
+	}
 }
 
 int rec_reader_next(rec_reader_t *r, struct rec *out)
@@ -298,7 +363,20 @@ int rec_reader_next(rec_reader_t *r, struct rec *out)
 			return 1;
 		}
 		if (st == REC_BAD) {
-			reader_corrupt(r, rec_resync(r->buf + r->pos, avail));
+			int z = reader_check_zeros(r);
+			if (z < 0)
+				return z;
+			if (z == 2)
+				continue;
+			if (z == 1) {
+				reader_forget(r);
+				int rc = reader_at_eof(r);
+				if (rc <= 0)
+					return rc;
+				continue;
+			}
+			reader_corrupt(r, rec_resync(r->buf + r->pos,
+						     r->len - r->pos));
 			continue;
 		}
 		ssize_t n = reader_fill(r);

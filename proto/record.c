@@ -160,3 +160,13 @@ size_t rec_find(const char *buf, size_t len)
 	}
 	return len;
 }
+
+int rec_is_padding(const char *buf, size_t len, uint64_t end_off)
+{
+	if (len == 0 || len >= REC_PAD_BLOCK || end_off % REC_PAD_BLOCK != 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\0')
+			return 0;
+	return 1;
+}

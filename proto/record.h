@@ -116,13 +116,25 @@ size_t rec_resync(const char *buf, size_t len);
 size_t rec_find(const char *buf, size_t len);
 
 /*
+ * Journal segments written with direct I/O (agentlogd --journal-io) end
+ * in whole blocks of REC_PAD_BLOCK bytes: the segment being written may
+ * carry, after its last record, up to REC_PAD_BLOCK - 1 zero bytes that
+ * run to the end of the file at a block boundary.  1 when buf[0..len),
+ * the last bytes of a file that ends at file offset end_off, are exactly
+ * such padding (the end of the data, not corruption), else 0.
+ */
+#define REC_PAD_BLOCK 4096u
+int rec_is_padding(const char *buf, size_t len, uint64_t end_off);
+
+/*
  * A reader over a journal's segment files (<dir>/<20-digit seq>.seg), from a
  * sequence number on, in order.  Used by agentlogd's forwarder (cold path)
  * and by agentlogctl trace/replay --from journal.  Corrupt records are
  * skipped (the reader resynchronises on the next valid header), counted,
  * and passed to the corrupt callback so the daemon can quarantine them.
  * A torn record at the very end of the last segment is not corruption:
- * the reader stops there (it may be mid-write) and reports the end.
+ * the reader stops there (it may be mid-write) and reports the end; nor
+ * is direct-write padding (rec_is_padding) at the end of any segment.
  */
 typedef struct rec_reader rec_reader_t;
 typedef void (*rec_corrupt_cb)(void *arg, const char *path, uint64_t offset,

@@ -67,6 +67,19 @@ static void jt_on_dropped(void *arg, uint64_t first, uint64_t last,
 	t->dropped_cursor = cursor;
 }
 
+/* AGENTLOG_JOURNAL_IO=direct|buffered (ctest runs each journal test in
+ * both); unset: auto, as the daemon. */
+static enum journal_io jt_io_from_env(void)
+{
+	const char *v = getenv("AGENTLOG_JOURNAL_IO");
+
+	if (v != NULL && strcmp(v, "direct") == 0)
+		return JOURNAL_IO_DIRECT;
+	if (v != NULL && strcmp(v, "buffered") == 0)
+		return JOURNAL_IO_BUFFERED;
+	return JOURNAL_IO_AUTO;
+}
+
 void jt_init(struct jt *t, const char *tag)
 {
 	memset(t, 0, sizeof *t);
@@ -75,6 +88,7 @@ void jt_init(struct jt *t, const char *tag)
 	snprintf(t->segdir, sizeof t->segdir, "%s/j/segments", t->dir);
 	journal_opts_init(&t->o);
 	t->o.fsync = JOURNAL_FSYNC_NEVER;
+	t->o.io = jt_io_from_env();
 	t->o.log = jt_log;
 	t->o.log_arg = t;
 }
