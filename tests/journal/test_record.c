@@ -4,7 +4,9 @@
  * never a read past the buffer: buffers are malloc'd to the exact size so
  * ASan catches an overread), every single-byte corruption (never REC_OK),
  * impossible lengths, resynchronisation past garbage, and what
- * rec_decode_sealed() checks and what it leaves to the CRC.
+ * rec_decode_sealed() checks and what it leaves to the CRC; and which
+ * bytes rec_is_padding() takes for a direct write's zero padding (1 to
+ * 4095 zeros ending at a 4096-aligned file offset) and which it does not.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -205,6 +207,82 @@ static void test_sealed(void)
 	free(b);
 }
 
+/*
+ * rec_is_padding(): the zeros after the last record of a segment written
+ * with O_DIRECT, up to a block boundary.  Exactly 1..REC_PAD_BLOCK-1 zero
+ * bytes whose end is a multiple of REC_PAD_BLOCK; a whole block of zeros,
+ * nothing, a non-aligned end or any non-zero byte is not padding.
+ */
+static void test_padding(void)
+{
+	const size_t B = REC_PAD_BLOCK;
+	char *z = calloc(3 * B, 1);
+	CHECK(z != NULL);
+	CHECK_EQ_U64(REC_PAD_BLOCK, 4096);
+
+	/* every length 1..4095, ending at block boundaries 1, 2 and 1000 */
+	for (size_t n = 1; n < B; n++) {
+		CHECK(rec_is_padding(z, n, B) == 1);
+		CHECK(rec_is_padding(z, n, 2 * B) == 1);
+		CHECK(rec_is_padding(z, n, 1000 * (uint64_t)B) == 1);
+	}
+	/* beyond 4 GiB: the offset is 64-bit */
+	CHECK(rec_is_padding(z, 100, (5ull << 32) + 0) == 1);
+	CHECK(rec_is_padding(z, 100, (5ull << 32) + 4) == 0);
+
+	/* nothing is not padding (the file ends on a record) */
+	CHECK(rec_is_padding(z, 0, B) == 0);
+	CHECK(rec_is_padding(z, 0, 0) == 0);
+	/* a whole block of zeros, or more, is never padding */
+	CHECK(rec_is_padding(z, B, B) == 0);
+	CHECK(rec_is_padding(z, B, 2 * B) == 0);
+	CHECK(rec_is_padding(z, B + 1, 2 * B) == 0);
+	CHECK(rec_is_padding(z, 2 * B, 2 * B) == 0);
+	CHECK(rec_is_padding(z, 3 * B - 1, 3 * B) == 0);
+
+	/* an end that is not block aligned */
+	for (uint64_t end = 1; end < 2 * B; end++) {
+		if (end % B == 0)
+			continue;
+		size_t n = end < B ? (size_t)end : 100;
+		CHECK(rec_is_padding(z, n, end) == 0);
+	}
+	CHECK(rec_is_padding(z, 100, B + 512) == 0);   /* a sector, not a block */
+	CHECK(rec_is_padding(z, 100, B - 1) == 0);
+	CHECK(rec_is_padding(z, 100, B + 1) == 0);
+
+	/* any one non-zero byte, at any position, of short and long runs */
+	const size_t lens[] = { 1, 2, 3, 4, 5, 47, 48, 49, 100, 2048, B - 1 };
+	const unsigned char vals[] = { 0x01, 0x80, 0xff, 'A' };
+	for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		size_t n = lens[li];
+		for (size_t i = 0; i < n; i++) {
+			for (size_t vi = 0; vi < sizeof vals; vi++) {
+				z[i] = (char)vals[vi];
+				CHECK(rec_is_padding(z, n, B) == 0);
+			}
+			z[i] = 0;
+		}
+		CHECK(rec_is_padding(z, n, B) == 1);
+	}
+	/* the buffer ends exactly where asked: a non-zero byte just after
+	 * the run (beyond len) does not matter */
+	z[100] = 'x';
+	CHECK(rec_is_padding(z, 100, B) == 1);
+	CHECK(rec_is_padding(z, 101, B) == 0);
+	z[100] = 0;
+
+	/* the tail of a real record is not padding, nor a record followed
+	 * by zeros up to the boundary (only the zeros are) */
+	size_t len;
+	char *r = make(5, VAL, &len);
+	memcpy(z + B - 200, r, len);
+	CHECK(rec_is_padding(z + B - 200, 200, B) == 0);
+	CHECK(rec_is_padding(z + B - 200 + len, 200 - len, B) == 1);
+	free(r);
+	free(z);
+}
+
 int main(void)
 {
 	test_roundtrip_and_layout();
@@ -213,6 +291,7 @@ int main(void)
 	test_impossible_lengths();
 	test_resync();
 	test_sealed();
+	test_padding();
 	printf("record ok\n");
 	return 0;
 }
