@@ -7,10 +7,9 @@
  * librdkafka's bounded queue is full, after a restart, or during an
  * outage, it reads the segments with a rec_reader from the first seq not
  * yet produced, in bounded slices from the loop, and goes back to the hot
- * path once it has caught up with the journal.  Delivery reports (served
- * on the loop thread: librdkafka's queue signals an fd that a uv_poll_t
- * watches) mark seqs delivered; the cursor handed to journal_set_cursor()
- * is the first undelivered seq, never the last report seen.
+ * path once it has caught up with the journal.  Delivery reports mark
+ * seqs delivered; the cursor handed to journal_set_cursor() is the first
+ * undelivered seq, never the last report seen.
  *
  * Guarantees: at-least-once.  Records of one partition are produced in
  * journal order (the idempotent producer keeps that order across
@@ -21,8 +20,10 @@
  * the window between the cursor and the next seq to produce is capped;
  * past either the journal on disk is the spool.
  *
- * Threading: everything runs on the loop thread, including librdkafka's
- * callbacks (delivery reports, errors, logs).
+ * Threading: everything runs on the loop thread but serving librdkafka's
+ * queue: a report thread calls rd_kafka_poll() and our callbacks there
+ * only note each report (delivered, failed, an error, a log line); the
+ * loop thread acts on them in order (forward_reports.c).
  *
  * Process-wide effect: fwd_start() tunes glibc malloc (mallopt: no
  * fastbins, trim threshold 64 MiB, mmap threshold 32 MiB) for
@@ -61,9 +62,6 @@ struct fwd_opts {
 	const char *compression;               /* NULL: "lz4" */
 	fwd_log_fn log;                        /* NULL: stderr */
 	void *log_arg;
-	/* Delivery reports: 0 serves them when librdkafka's queue signals
-	 * its fd (a uv_poll_t); N > 0 polls on a timer every N ms instead. */
-	int dr_timer_ms;
 	/* Most seqs between the cursor and the next seq to produce (a hole
 	 * in the delivered set holds the cursor back).  0: 4,194,304. */
 	uint64_t window;

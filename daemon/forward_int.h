@@ -3,15 +3,18 @@
  *
  *   forward.c        lifecycle, the hot path, delivery bookkeeping, status
  *   forward_ring.c   the delivered set (a ring bitmap) behind the cursor
- *   forward_kafka.c  the librdkafka producer: config, callbacks, the fd
- *                    that wakes the loop, rebuild after a fatal error
+ *   forward_kafka.c  the librdkafka producer: config, callbacks, what
+ *                    the reports mean, rebuild after a fatal error
+ *   forward_reports.c the thread that serves librdkafka's queue
  *   forward_cold.c   the cold path: reading the segments in slices
  *   forward_log.c    rate-limited logging into the daemon's log
  */
 #ifndef AGENTLOG_FORWARD_INT_H
 #define AGENTLOG_FORWARD_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <librdkafka/rdkafka.h>
 #include <uv.h>
@@ -47,6 +50,43 @@ uint64_t fwd_ring_advance(struct fwd_ring *r);
 /* Move base to seq (> base) whatever is marked below it. */
 void fwd_ring_jump(struct fwd_ring *r, uint64_t seq);
 
+/* One report from librdkafka's queue, noted on the report thread: 16
+ * bytes, as there is one for every event. */
+enum { FWD_REP_DELIVERED, FWD_REP_FAILED, FWD_REP_ERROR, FWD_REP_LOG };
+struct fwd_rep {
+	uint64_t seq;                /* delivered, failed: the record's seq;
+					error, log: the index of its text */
+	int16_t kind;                /* FWD_REP_* */
+	int16_t type;                /* failed: the record's type */
+	int32_t code;                /* failed, error: rd_kafka_resp_err_t;
+					log: the syslog level */
+};
+
+struct fwd_rep_text {
+	char s[240];                 /* error: the reason; log: "fac: line" */
+};
+
+struct fwd_rep_buf {
+	struct fwd_rep *v;
+	size_t n, cap;
+	struct fwd_rep_text *t;      /* the texts of error and log reports */
+	size_t nt, capt;
+};
+
+struct fwd_reports {
+	pthread_t thread;
+	int running, inited;
+	_Atomic int stop;
+	_Atomic uint64_t lost;       /* notes that found no memory */
+	rd_kafka_t *rk;              /* the producer it serves */
+	struct fwd_rep_buf mine;     /* the thread's, filled in rd_kafka_poll */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;           /* something was published */
+	struct fwd_rep_buf pub;      /* published, under mu */
+	struct fwd_rep_buf spare;    /* the loop thread's, being handled */
+	uv_async_t async;
+};
+
 /* Where records come from. */
 enum fwd_mode { FWD_HOT, FWD_COLD };
 
@@ -62,9 +102,7 @@ struct fwd {
 
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt[PROTO_TYPE_COUNT];
-	int wake[2];                 /* librdkafka writes to [1] */
-	uv_poll_t wake_poll;
-	uv_timer_t dr_timer;         /* dr_timer_ms mode, and the rebuild */
+	struct fwd_reports rep;
 
 	unsigned headers;            /* FWD_HDR_* of every record */
 
@@ -114,10 +152,21 @@ void fwd_go_hot(struct fwd *f);
 /* forward_kafka.c */
 int fwd_kafka_new(struct fwd *f, char *err, size_t errlen);
 void fwd_kafka_destroy(struct fwd *f);
-int fwd_kafka_pipe(struct fwd *f, char *err, size_t errlen);
-int fwd_kafka_watch(struct fwd *f, char *err, size_t errlen);
-void fwd_kafka_serve(struct fwd *f);
 int fwd_kafka_rebuild(struct fwd *f);
+void fwd_kafka_report(struct fwd *f, const struct fwd_rep *e,
+		      const char *text);
+void fwd_kafka_lost(struct fwd *f, uint64_t n);
+
+/* forward_reports.c */
+int fwd_reports_init(struct fwd *f, char *err, size_t errlen);
+int fwd_reports_start(struct fwd *f);
+void fwd_reports_stop(struct fwd *f);
+void fwd_reports_handle(struct fwd *f);
+void fwd_reports_take(struct fwd *f);
+void fwd_reports_wait(struct fwd *f, int ms);
+void fwd_reports_free(struct fwd *f);
+void fwd_reports_note(struct fwd *f, int kind, int code, uint64_t seq,
+		      int type, const char *text);
 
 /* forward_cold.c */
 void fwd_cold_init(struct fwd *f);

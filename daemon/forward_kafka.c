@@ -2,11 +2,10 @@
  * forward_kafka.c: the forwarder's librdkafka producer.
  *
  * librdkafka runs its own threads; everything it tells us (delivery
- * reports, errors, its log lines) goes through its main queue, which we
- * serve on the loop thread only: the queue writes a byte to a pipe when
- * it turns non-empty (rd_kafka_queue_io_event_enable) and a uv_poll_t on
- * the pipe calls rd_kafka_poll(rk, 0).  librdkafka writes that byte once
- * per non-polling period, so each wake-up drains the whole queue.
+ * reports, errors, its log lines) goes through its main queue, which the
+ * report thread serves (forward_reports.c).  Our callbacks run there and
+ * only note each report; fwd_kafka_report() gives it its meaning on the
+ * loop thread.
  *
  * A fatal error (rd_kafka_fatal_error: the idempotent producer lost track
  * of its sequence numbers) leaves the handle useless: we destroy it,
@@ -32,6 +31,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		     void *opaque);
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 		   const char *buf);
+static int topic_index(const struct fwd *f, const rd_kafka_topic_t *rkt);
 
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v,
 		    char *err, size_t errlen)
@@ -116,9 +116,8 @@ fail:
 int fwd_kafka_new(struct fwd *f, char *err, size_t errlen)
 {
 	rd_kafka_conf_t *conf = make_conf(f, err, errlen);
-	rd_kafka_queue_t *mainq;
 	char why[512];
-	int i;
+	int i, rc;
 
 	if (!conf)
 		return -EINVAL;
@@ -138,10 +137,11 @@ int fwd_kafka_new(struct fwd *f, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
-	if (f->opts.dr_timer_ms <= 0) {
-		mainq = rd_kafka_queue_get_main(f->rk);
-		rd_kafka_queue_io_event_enable(mainq, f->wake[1], "1", 1);
-		rd_kafka_queue_destroy(mainq);
+	if ((rc = fwd_reports_start(f)) < 0) {
+		snprintf(err, errlen, "cannot start the Kafka report thread: %s",
+			 strerror(-rc));
+		fwd_kafka_destroy(f);
+		return rc;
 	}
 	return 0;
 }
@@ -152,17 +152,14 @@ int fwd_kafka_new(struct fwd *f, char *err, size_t errlen)
  */
 void fwd_kafka_destroy(struct fwd *f)
 {
-	rd_kafka_queue_t *mainq;
 	int i;
 
 	if (!f->rk)
 		return;
+	fwd_reports_stop(f);
 	f->discarding = 1;
 	rd_kafka_purge(f->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT |
 		       RD_KAFKA_PURGE_F_NON_BLOCKING);
-	mainq = rd_kafka_queue_get_main(f->rk);
-	rd_kafka_queue_io_event_enable(mainq, -1, NULL, 0);
-	rd_kafka_queue_destroy(mainq);
 	for (i = 0; i < PROTO_TYPE_COUNT; i++) {
 		if (f->rkt[i])
 			rd_kafka_topic_destroy(f->rkt[i]);
@@ -171,81 +168,6 @@ void fwd_kafka_destroy(struct fwd *f)
 	rd_kafka_destroy(f->rk);
 	f->rk = NULL;
 	f->discarding = 0;
-}
-
-/* Serve everything on librdkafka's main queue, then act on it. */
-void fwd_kafka_serve(struct fwd *f)
-{
-	if (f->rk)
-		rd_kafka_poll(f->rk, 0);
-	fwd_after_reports(f);
-}
-
-static void on_wake(uv_poll_t *h, int status, int events)
-{
-	struct fwd *f = h->data;
-	char buf[64];
-
-	while (read(f->wake[0], buf, sizeof(buf)) > 0)
-		;
-	fwd_kafka_serve(f);
-}
-
-#define FWD_WAKE_SAFETY_MS 1000
-
-static void on_dr_timer(uv_timer_t *t)
-{
-	fwd_kafka_serve(t->data);
-}
-
-/* The pipe librdkafka's main queue writes to.  Returns 0 or -errno. */
-int fwd_kafka_pipe(struct fwd *f, char *err, size_t errlen)
-{
-	int rc;
-
-	if (pipe2(f->wake, O_NONBLOCK | O_CLOEXEC) == 0)
-		return 0;
-	rc = -errno;
-	snprintf(err, errlen, "pipe2() failed: %s", strerror(errno));
-	f->wake[0] = f->wake[1] = -1;
-	return rc;
-}
-
-/*
- * Serve librdkafka's queue from the loop: a uv_poll_t on the pipe, or a
- * timer every dr_timer_ms.  Returns 0 or a negative errno.
- */
-int fwd_kafka_watch(struct fwd *f, char *err, size_t errlen)
-{
-	int rc;
-
-	uv_timer_init(f->loop, &f->dr_timer);
-	f->dr_timer.data = f;
-	f->open_handles++;
-	if (f->opts.dr_timer_ms > 0)
-		return uv_timer_start(&f->dr_timer, on_dr_timer,
-				      (uint64_t)f->opts.dr_timer_ms,
-				      (uint64_t)f->opts.dr_timer_ms);
-	rc = uv_poll_init(f->loop, &f->wake_poll, f->wake[0]);
-	if (rc) {
-		snprintf(err, errlen, "uv_poll_init() failed: %s", uv_strerror(rc));
-		return rc;
-	}
-	f->wake_poll.data = f;
-	f->open_handles++;
-	rc = uv_poll_start(&f->wake_poll, UV_READABLE, on_wake);
-	if (rc)
-		return rc;
-	/*
-	 * librdkafka writes the wake-up byte only when its queue goes from
-	 * empty to non-empty.  An event queued before io_event_enable (a
-	 * broker refusing the first connection, when Kafka is down at start)
-	 * leaves the queue non-empty and the pipe silent for good: nothing
-	 * would ever be served again.  A slow timer serves the queue as well,
-	 * so a missed edge heals within a second.
-	 */
-	return uv_timer_start(&f->dr_timer, on_dr_timer, FWD_WAKE_SAFETY_MS,
-			      FWD_WAKE_SAFETY_MS);
 }
 
 /*
@@ -257,9 +179,10 @@ int fwd_kafka_rebuild(struct fwd *f)
 {
 	char err[512];
 
+	fwd_kafka_destroy(f);
+	fwd_reports_handle(f);          /* what the old one reported */
 	f->reproduced += f->in_flight;
 	f->in_flight = 0;
-	fwd_kafka_destroy(f);
 	f->fatal = 0;
 	f->rewind = 0;
 	if (fwd_kafka_new(f, err, sizeof(err))) {
@@ -274,35 +197,88 @@ int fwd_kafka_rebuild(struct fwd *f)
 	return 0;
 }
 
-/*
- * A delivery report.  msg_opaque is the record's seq.  Only a report
- * without error marks it delivered; a failure sends the forwarder back
- * to the first undelivered seq (after what is in flight has reported).
- */
+/* Which of our topics rkt is (for a failed report's message). */
+static int topic_index(const struct fwd *f, const rd_kafka_topic_t *rkt)
+{
+	for (int i = 0; i < PROTO_TYPE_COUNT; i++)
+		if (f->rkt[i] == rkt)
+			return i;
+	return -1;
+}
+
+/* The callbacks below run on the report thread: they only take note. */
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			void *opaque)
 {
 	struct fwd *f = opaque;
 	uint64_t seq = (uint64_t)(uintptr_t)m->_private;
-	struct journal_stats js;
 
-	if (f->discarding || rk != f->rk)
+	if (f->discarding || rk != f->rep.rk)
 		return;
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		fwd_reports_note(f, FWD_REP_DELIVERED, 0, seq, 0, NULL);
+	else
+		fwd_reports_note(f, FWD_REP_FAILED, m->err, seq,
+				 topic_index(f, m->rkt), NULL);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque)
+{
+	struct fwd *f = opaque;
+	char why[512];
+
+	if (f->discarding || rk != f->rep.rk)
+		return;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, why, sizeof(why));
+		reason = why;
+	}
+	fwd_reports_note(f, FWD_REP_ERROR, err, 0, 0, reason);
+}
+
+/*
+ * librdkafka's own log lines (served from the main queue: log.queue).
+ * Connection failures ("FAIL") also come as error events: on_error
+ * speaks for them.
+ */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	struct fwd *f = rd_kafka_opaque(rk);
+	char line[240];
+
+	if (!f || f->discarding || rk != f->rep.rk || level > LOG_WARNING ||
+	    strcmp(fac, "FAIL") == 0)
+		return;
+	snprintf(line, sizeof line, "%s: %s", fac, buf);
+	fwd_reports_note(f, FWD_REP_LOG, level, 0, 0, line);
+}
+
+/*
+ * A delivery report, on the loop thread.  Only a report without error
+ * marks its seq delivered; a failure sends the forwarder back to the
+ * first undelivered seq (after what is in flight has reported).
+ */
+static void report_delivery(struct fwd *f, const struct fwd_rep *e)
+{
+	struct journal_stats js;
+	const char *topic = e->type >= 0 ? f->topic[e->type] : "?";
+
 	if (f->in_flight)
 		f->in_flight--;
-	if (m->err) {
+	if (e->kind == FWD_REP_FAILED) {
+		const char *why = rd_kafka_err2str((rd_kafka_resp_err_t)e->code);
 		f->failed++;
 		f->rewind = 1;
-		fwd_set_error(f, "delivery to %s failed: %s",
-			      rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+		fwd_set_error(f, "delivery to %s failed: %s", topic, why);
 		fwd_log_limited(f, LOG_WARNING, "delivery of seq %llu to %s "
 				"failed: %s; it will be produced again",
-				(unsigned long long)seq,
-				rd_kafka_topic_name(m->rkt),
-				rd_kafka_err2str(m->err));
+				(unsigned long long)e->seq, topic, why);
 		return;
 	}
-	if (fwd_ring_mark(&f->ring, seq) == 0)
+	if (fwd_ring_mark(&f->ring, e->seq) == 0)
 		f->delivered++;
 	f->retry_ms = 0;
 	if (!f->up) {
@@ -318,19 +294,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
  * an outage earns; what follows during it (reconnect failures) is only
  * remembered for status.
  */
-static void on_error(rd_kafka_t *rk, int err, const char *reason,
-		     void *opaque)
+static void report_error(struct fwd *f, int err, const char *reason)
 {
-	struct fwd *f = opaque;
-	char why[512];
-
-	if (f->discarding || rk != f->rk)
-		return;
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
-		rd_kafka_fatal_error(rk, why, sizeof(why));
-		fwd_set_error(f, "fatal: %s", why);
+		fwd_set_error(f, "fatal: %s", reason);
 		fwd_log(f, LOG_ERR, "Kafka producer fatal error: %s; rebuilding "
-			"it and resuming from the cursor", why);
+			"it and resuming from the cursor", reason);
 		f->fatal = 1;
 		return;
 	}
@@ -350,18 +319,34 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 		fwd_log_limited(f, LOG_WARNING, "Kafka: %s", reason);
 }
 
-/*
- * librdkafka's own log lines (served from the main queue: log.queue).
- * Connection failures ("FAIL") also come as error events: on_error
- * speaks for them.
- */
-static void on_log(const rd_kafka_t *rk, int level, const char *fac,
-		   const char *buf)
+/* One report, on the loop thread; text is an error's or a log line's. */
+void fwd_kafka_report(struct fwd *f, const struct fwd_rep *e,
+		      const char *text)
 {
-	struct fwd *f = rd_kafka_opaque(rk);
+	switch (e->kind) {
+	case FWD_REP_DELIVERED:
+	case FWD_REP_FAILED:
+		report_delivery(f, e);
+		break;
+	case FWD_REP_ERROR:
+		report_error(f, e->code, text);
+		break;
+	case FWD_REP_LOG:
+		if (f->up)
+			fwd_log_limited(f, e->code, "librdkafka %s", text);
+		break;
+	}
+}
 
-	if (!f || f->discarding || rk != f->rk || !f->up || level > LOG_WARNING ||
-	    strcmp(fac, "FAIL") == 0)
+/* Reports the report thread could not note (out of memory): failed
+ * deliveries of unknown seqs, so production goes back to the cursor. */
+void fwd_kafka_lost(struct fwd *f, uint64_t n)
+{
+	if (n == 0)
 		return;
-	fwd_log_limited(f, level, "librdkafka %s: %s", fac, buf);
+	f->in_flight = f->in_flight > n ? f->in_flight - n : 0;
+	f->failed += n;
+	f->rewind = 1;
+	fwd_log_limited(f, LOG_ERR, "%llu Kafka reports lost (out of memory); "
+			"producing again from the cursor", (unsigned long long)n);
 }

@@ -162,6 +162,23 @@ static int journal_buf_move(journal_t *j, size_t ncap)
 }
 
 /*
+ * Room for need more bytes after used whatever JOURNAL_RAM_MAX says (a
+ * roll's alignment: at most a block).  No write job may run.  0 or
+ * -ENOMEM.
+ */
+int journal__buf_room_now(journal_t *j, size_t need)
+{
+	size_t live = j->used - j->head + JOURNAL_BLOCK, ncap = j->cap;
+
+	assert(!j->write_running);
+	if (j->used - j->buf_base + need <= j->cap)
+		return 0;
+	while (ncap < live + need)
+		ncap *= 2;
+	return journal_buf_move(j, ncap);
+}
+
+/*
  * Make room for need more bytes after used: move the kept bytes down, or
  * into a bigger buffer.  0, -ENOBUFS when JOURNAL_RAM_MAX bytes wait for
  * the disk or a write job is reading the buffer (ingest waits for it),
@@ -183,10 +200,11 @@ int journal__buf_room(journal_t *j, size_t need)
 }
 
 /*
- * Between write jobs: keep room ahead (a buffer at most a quarter full, up
- * to JOURNAL_RAM_MAX, so the loop rarely waits for the writer), move the
- * bytes down once head is past half the buffer, and give memory back
- * when the journal is idle.
+ * Between write jobs: keep room ahead, so ingest rarely waits for the
+ * writer (-ENOBUFS): at least half the buffer free after used (moving the
+ * kept bytes down, or doubling the buffer, up to JOURNAL_RAM_MAX, once
+ * they fill a quarter of it), and give memory back when the journal is
+ * idle.
  */
 void journal__buf_tidy(journal_t *j)
 {
@@ -209,7 +227,7 @@ void journal__buf_tidy(journal_t *j)
 	}
 	if (live > j->cap / 4 && j->cap * 2 <= JOURNAL_RAM_MAX)
 		journal_buf_move(j, j->cap * 2);
-	else if (j->head - j->buf_base > j->cap / 2)
+	else if (j->cap - (j->used - j->buf_base) < j->cap / 2)
 		journal_buf_move(j, j->cap);
 }
 

@@ -61,6 +61,7 @@
  * stream keeps the writer busy, a write waits for this many bytes or
  * JOURNAL_WRITE_WAIT_MS, whichever comes first. */
 #define JOURNAL_WRITE_MIN (512u << 10)
+#define JOURNAL_WRITE_MAX (2u << 20)          /* one job writes at most */
 #define JOURNAL_WRITE_WAIT_MS 1
 #define JOURNAL_SEG_NAME_LEN 25        /* 20 digits, ".seg", NUL */
 
@@ -218,6 +219,7 @@ static inline char *journal__at(const journal_t *j, size_t pos)
 
 /* journal.c */
 int journal__buf_room(journal_t *j, size_t need);
+int journal__buf_room_now(journal_t *j, size_t need);
 void journal__log(journal_t *j, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int64_t journal__wall_ms(void);

@@ -21,6 +21,7 @@
  * bigger, and the reader can trust that a newer segment means the older
  * one is complete.  Direct writes: see journal_direct.c.
  */
+#include <assert.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -133,24 +134,22 @@ static int journal_seg_create(journal_t *j, const char *name)
 /*
  * Direct mode, the segment just rolled: its file offset 0 must sit at a
  * block boundary of the buffer.  Move the unwritten records up to the
- * next one (no write job runs: rolls happen between jobs).
+ * next one (no write job runs: rolls happen between jobs; the room was
+ * made before the roll).
  */
-static int journal_align_written(journal_t *j)
+static void journal_align_written(journal_t *j)
 {
 	size_t d = (JOURNAL_BLOCK - (j->written - j->buf_base) % JOURNAL_BLOCK) %
 		   JOURNAL_BLOCK;
-	int rc;
 
 	if (d == 0)
-		return 0;
-	if ((rc = journal__buf_room(j, d)) < 0)
-		return rc;
+		return;
+	assert(j->used - j->buf_base + d <= j->cap);
 	memmove(journal__at(j, j->written + d), journal__at(j, j->written),
 		j->used - j->written);
 	j->written += d;
 	j->notified += d;
 	j->used += d;
-	return 0;
 }
 
 int journal__roll(journal_t *j)
@@ -162,6 +161,8 @@ int journal__roll(journal_t *j)
 
 	if (cur->bytes == 0 || j->partial || j->write_running)
 		return 0;
+	if (j->direct && (rc = journal__buf_room_now(j, JOURNAL_BLOCK)) < 0)
+		return rc;
 	journal__seg_name(name, first);
 	if ((fd = journal_seg_create(j, name)) < 0)
 		return -errno;
@@ -182,8 +183,8 @@ int journal__roll(journal_t *j)
 		close(cur->fd);
 		cur->fd = -1;
 	}
-	if (j->direct && (rc = journal_align_written(j)) < 0)
-		return rc;
+	if (j->direct)
+		journal_align_written(j);
 	if (j->written < j->used)
 		j->segs[j->nsegs - 1].first_ms =
 			(int64_t)journal_get64(journal__at(j, j->written) + 20);
@@ -252,8 +253,10 @@ static size_t journal_rec_len(const journal_t *j, size_t off)
 /*
  * Where the next write stops: the rest of a partly written record (it
  * must end in the segment it began in), else the whole queue when it fits
- * in the current segment, else as many whole records as fit (at least
- * one), so segments stay within segment_bytes even after a long outage.
+ * in the current segment and in JOURNAL_WRITE_MAX, else as many whole
+ * records as fit (at least one), so segments stay within segment_bytes
+ * even after a long outage, and a slow disk returns memory (and lets the
+ * forwarder go on) every JOURNAL_WRITE_MAX bytes.
  */
 static size_t journal_write_end(const journal_t *j)
 {
@@ -261,6 +264,9 @@ static size_t journal_write_end(const journal_t *j)
 	uint64_t room = j->opts.segment_bytes > cur->bytes
 			? j->opts.segment_bytes - cur->bytes : 0;
 	size_t end;
+
+	if (room > JOURNAL_WRITE_MAX)
+		room = JOURNAL_WRITE_MAX;
 
 	if (j->partial)
 		return j->notified + journal_rec_len(j, j->notified);

@@ -326,7 +326,9 @@ static int reader_check_zeros(rec_reader_t *r)
 	static const char zero[4];
 	size_t left = r->len - r->pos;
 
-	if (left < sizeof zero || memcmp(r->buf + r->pos, zero, sizeof zero) != 0)
+	/* the magic's bytes, or all there are: padding may be 1 byte */
+	if (left == 0 || memcmp(r->buf + r->pos, zero,
+				left < sizeof zero ? left : sizeof zero) != 0)
 		return 0;
 	reader_forget(r);
 	for (;;) {

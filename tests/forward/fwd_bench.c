@@ -4,7 +4,7 @@
  * broker in the same run.
  *
  *   fwd-bench [--events N] [--size S] [--runs R] [--compression C]
- *             [--dr-timer MS] [--queue-kbytes K] [--linger MS]
+ *             [--queue-kbytes K] [--linger MS]
  *             [--only ceiling|drain|hot|latency] [--rate EV_PER_S]
  *
  *   ceiling  agentlog-test-produce --bench N (same producer settings)
@@ -30,7 +30,7 @@
 #include "harness.h"
 
 struct bench_opts {
-	long events, size, runs, dr_timer, queue_kbytes, linger;
+	long events, size, runs, queue_kbytes, linger;
 	const char *compression;
 	const char *only;        /* ceiling, drain, hot or latency; NULL: all */
 	long rate;               /* latency run: events/s */
@@ -249,8 +249,6 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			o->runs = atol(v);
 		else if (strcmp(k, "--compression") == 0)
 			o->compression = v;
-		else if (strcmp(k, "--dr-timer") == 0)
-			o->dr_timer = atol(v);
 		else if (strcmp(k, "--queue-kbytes") == 0)
 			o->queue_kbytes = atol(v);
 		else if (strcmp(k, "--linger") == 0)
@@ -276,7 +274,7 @@ int main(int argc, char **argv)
 
 	if ((argc - 1) % 2 || parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: fwd-bench [--events N] [--size S] "
-			"[--runs R] [--compression C] [--dr-timer MS] "
+			"[--runs R] [--compression C] "
 			"[--queue-kbytes K] [--linger MS] "
 			"[--only ceiling|drain|hot|latency] [--rate N]\n");
 		return 2;
@@ -284,13 +282,11 @@ int main(int argc, char **argv)
 	if (h_env_init(&e, 1000, (size_t)o.size))
 		return 1;
 	e.fopts.compression = o.compression;
-	e.fopts.dr_timer_ms = (int)o.dr_timer;
 	e.fopts.queue_max_kbytes = (uint64_t)o.queue_kbytes;
 	e.fopts.linger_ms = (int)o.linger;
 	printf("fwd-bench: %ld events of ~%ld bytes, %s, linger %ld ms, "
-	       "queue %ld KiB, reports by %s\n", o.events, o.size,
-	       o.compression, o.linger, o.queue_kbytes,
-	       o.dr_timer ? "timer" : "fd + uv_poll");
+	       "queue %ld KiB\n", o.events, o.size, o.compression, o.linger,
+	       o.queue_kbytes);
 	for (r = 0; r < o.runs; r++) {
 		ceil_r[r] = ceilh_r[r] = drain_r[r] = hot_r[r] = cpu[r] = 1;
 		if (!o.only || strcmp(o.only, "ceiling") == 0) {

@@ -83,17 +83,6 @@ static void case_basic(struct h_env *e)
 	check_cursor_persisted(e, st.cursor);
 }
 
-/* Delivery reports from a timer instead of the queue's fd. */
-static void case_timer(struct h_env *e)
-{
-	h_fwd_stop(e, 0);
-	e->fopts.dr_timer_ms = 5;
-	CHECK(h_fwd_start(e) == 0);
-	h_append(e, 10000, 500);
-	CHECK(h_wait(e, h_all_delivered, 30000));
-	CHECK(h_check_kafka(e, 10000) == 0);
-}
-
 /* A tiny window: never more than it between cursor and next produced. */
 static void case_window(struct h_env *e)
 {
@@ -333,7 +322,7 @@ static const struct {
 	const char *name;
 	void (*run)(struct h_env *);
 } cases[] = {
-	{ "basic", case_basic }, { "timer", case_timer },
+	{ "basic", case_basic },
 	{ "window", case_window }, { "outage", case_outage },
 	{ "errors", case_errors }, { "disconnects", case_disconnects },
 	{ "fatal", case_fatal },
