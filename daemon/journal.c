@@ -190,8 +190,10 @@ int journal__buf_room(journal_t *j, size_t need)
 
 	if (j->used - j->buf_base + need <= j->cap)
 		return 0;
-	if (j->write_running)
+	if (j->write_running) {
+		j->room_short = 1;      /* journal__buf_tidy grows it */
 		return -ENOBUFS;
+	}
 	if (live + need > JOURNAL_RAM_MAX && j->used > j->head)
 		return -ENOBUFS;
 	while (ncap < live + need)
@@ -203,8 +205,8 @@ int journal__buf_room(journal_t *j, size_t need)
  * Between write jobs: keep room ahead, so ingest rarely waits for the
  * writer (-ENOBUFS): at least half the buffer free after used (moving the
  * kept bytes down, or doubling the buffer, up to JOURNAL_RAM_MAX, once
- * they fill a quarter of it), and give memory back when the journal is
- * idle.
+ * they fill a quarter of it or ingest had to wait during the last job),
+ * and give memory back when the journal is idle.
  */
 void journal__buf_tidy(journal_t *j)
 {
@@ -212,7 +214,8 @@ void journal__buf_tidy(journal_t *j)
 
 	if (j->write_running)
 		return;
-	if (live <= JOURNAL_BLOCK && j->cap > 8 * JOURNAL_BUF_INITIAL) {
+	if (live <= JOURNAL_BLOCK && j->cap > 8 * JOURNAL_BUF_INITIAL &&
+	    !j->room_short) {
 		size_t from = j->buf_base + ((j->head - j->buf_base) &
 					     ~(size_t)(JOURNAL_BLOCK - 1));
 		char *b;
@@ -225,10 +228,11 @@ void journal__buf_tidy(journal_t *j)
 		j->buf_base = from;
 		return;
 	}
-	if (live > j->cap / 4 && j->cap * 2 <= JOURNAL_RAM_MAX)
+	if ((live > j->cap / 4 || j->room_short) && j->cap * 2 <= JOURNAL_RAM_MAX)
 		journal_buf_move(j, j->cap * 2);
 	else if (j->cap - (j->used - j->buf_base) < j->cap / 2)
 		journal_buf_move(j, j->cap);
+	j->room_short = 0;
 }
 
 char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)

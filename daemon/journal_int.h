@@ -167,6 +167,7 @@ struct journal {
 	size_t cap;
 	size_t buf_base;        /* the logical offset of buf[0] */
 	size_t head, written, used;
+	int room_short;         /* ingest waited for room during a job */
 	size_t notified;        /* bytes handed to the written callback */
 	size_t resv_key, resv_max;
 	int partial;            /* the last write ended inside a record */

@@ -144,7 +144,7 @@ static void journal_align_written(journal_t *j)
 
 	if (d == 0)
 		return;
-	assert(j->used - j->buf_base + d <= j->cap);
+	assert(j->used - j->buf_base + d <= j->cap && j->notified == j->written);
 	memmove(journal__at(j, j->written + d), journal__at(j, j->written),
 		j->used - j->written);
 	j->written += d;
@@ -280,35 +280,46 @@ static size_t journal_write_end(const journal_t *j)
 }
 
 /*
- * Hand the whole records written since the last call to the written
- * callback.  After a short write the end falls inside a record: walk the
- * headers (our own, already checked) to the last whole one.
+ * The whole records written since the last notification: buf[notified,
+ * *end), seqs *first..*last.  After a short write the end falls inside a
+ * record: walk the headers (our own, already checked) to the last whole
+ * one.  Sets partial and written_seq.
  */
-static void journal_notify(journal_t *j)
+static void journal_written_range(journal_t *j, size_t *end, uint64_t *first,
+				  uint64_t *last)
 {
-	size_t end = j->notified;
-	uint64_t first = j->written_seq + 1, last = j->written_seq;
+	size_t e = j->notified;
+	uint64_t l = j->written_seq;
 
+	*first = j->written_seq + 1;
 	if (j->written == j->used) {
-		end = j->written;
-		last = j->next_seq - 1;
+		e = j->written;
+		l = j->next_seq - 1;
 	} else {
-		while (end + REC_HDR <= j->written) {
-			const char *h = journal__at(j, end);
+		while (e + REC_HDR <= j->written) {
+			const char *h = journal__at(j, e);
 			uint32_t len = journal_get32(h + 4);
-			if (end + len > j->written)
+			if (e + len > j->written)
 				break;
-			last = journal_get64(h + 12);
-			end += len;
+			l = journal_get64(h + 12);
+			e += len;
 		}
 	}
-	j->partial = end != j->written;
+	j->partial = e != j->written;
+	j->written_seq = l;
+	*end = e;
+	*last = l;
+}
+
+/* Hand buf[notified, end) to the written callback (the forwarder). */
+static void journal_notify(journal_t *j, size_t end, uint64_t first,
+			   uint64_t last)
+{
 	if (end == j->notified)
 		return;
-	j->written_seq = last;
 	if (j->written_cb != NULL && !j->closing)
-		j->written_cb(j->cb_arg, journal__at(j, j->notified), end - j->notified,
-			      first, last);
+		j->written_cb(j->cb_arg, journal__at(j, j->notified),
+			      end - j->notified, first, last);
 	j->notified = end;
 }
 
@@ -372,13 +383,27 @@ static void journal_write_work(struct jjob *job)
 	}
 }
 
-/* Back on the loop thread: take the job's progress, then go on. */
+static int journal_write_next(journal_t *j);
+
+/* The current segment is full: the next write goes to a new one. */
+static int journal_roll_due(const journal_t *j)
+{
+	return !j->partial &&
+	       j->segs[j->nsegs - 1].bytes >= j->opts.segment_bytes;
+}
+
+/*
+ * Back on the loop thread: take the job's progress, start the next job
+ * (the writer is not kept waiting while the forwarder produces this
+ * batch), then tell the written callback and the fsync policy.
+ */
 static void journal_write_done(struct jjob *job)
 {
 	struct jwrite_job *w = (struct jwrite_job *)job;
 	journal_t *j = w->j;
 	struct jseg *cur = &j->segs[j->nsegs - 1];
-	size_t have = w->end - w->start;
+	size_t have = w->end - w->start, end;
+	uint64_t first, last;
 	int rc = 0;
 
 	j->write_running = 0;
@@ -387,17 +412,22 @@ static void journal_write_done(struct jjob *job)
 		have = w->done_bytes;
 	if (w->start + have > j->written)
 		rc = journal_wrote(j, cur, w->start + have - j->written);
-	journal_notify(j);
+	journal_written_range(j, &end, &first, &last);
 	if (w->err != 0)
 		journal_write_failed(j, -w->err, "pwrite", w->seg);
 	else if (rc < 0)
 		journal_write_failed(j, rc, "pwrite", w->seg);
 	else if (j->werr != 0)
 		journal_write_ok(j);
-	journal_after_write(j);
 	journal__buf_tidy(j);
+	/* A roll moves the records after written (direct mode): only once
+	 * this batch has been told. */
+	if (j->werr == 0 && !journal_roll_due(j))
+		journal_write_next(j);
+	journal_notify(j, end, first, last);
+	journal_after_write(j);
 	if (j->werr == 0)
-		journal_flush_async(j);
+		journal_write_next(j);
 }
 
 /* Hand buf[written..end) (from the tail block's start when direct) to
@@ -466,7 +496,6 @@ static int journal_write_later(journal_t *j)
  */
 static int journal_write_next(journal_t *j)
 {
-	struct jseg *cur;
 	int rc;
 
 	if (j->write_running)
@@ -481,9 +510,7 @@ static int journal_write_next(journal_t *j)
 	if (j->werr != 0 && !j->write_now &&
 	    uv_is_active((uv_handle_t *)&j->retry_timer))
 		return 0;
-	cur = &j->segs[j->nsegs - 1];
-	if (!j->partial && cur->bytes >= j->opts.segment_bytes &&
-	    (rc = journal__roll(j)) < 0)
+	if (journal_roll_due(j) && (rc = journal__roll(j)) < 0)
 		return journal_write_failed(j, rc, "open", j->written_seq + 1);
 	if (journal_write_later(j))
 		return 0;
