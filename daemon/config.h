@@ -33,7 +33,7 @@ struct config {
 	int nprops;
 	uint64_t kafka_queue_kbytes;
 	int linger_ms;
-	unsigned kafka_headers;      /* FWD_HDR_* bits; 0: all */
+	unsigned kafka_headers;      /* FWD_HDR_* bits; 0: none (the default) */
 	uint32_t shutdown_timeout_ms;
 	int log_level;
 	const char *log_file;

@@ -170,90 +170,6 @@ static void go_cold(struct fwd *f)
 	fwd_cold_start(f);
 }
 
-#define FWD_RUN_MAX 1024
-
-/*
- * Hand a run of n records of one type, seqs next_seq.., to librdkafka
- * with one rd_kafka_produce_batch() call: one topic lock and one clock
- * read for the run instead of one per record (producev's varargs, lock
- * and clock were ~5% of the daemon's CPU end to end).  It takes no
- * headers, so only when none are sent, and it stamps the batch's time,
- * which on the hot path is within milliseconds of acceptance.  Returns 0
- * when all went, -EAGAIN when librdkafka's queue filled (the rest goes
- * cold), -EIO when one was refused for good (a rewind follows).
- */
-static int produce_run(struct fwd *f, int type, rd_kafka_message_t *m,
-		       const uint64_t *seq, int n)
-{
-	int rc = 0;
-
-	rd_kafka_produce_batch(f->rkt[type], RD_KAFKA_PARTITION_UA,
-			       RD_KAFKA_MSG_F_COPY, m, n);
-	for (int i = 0; i < n; i++) {
-		if (m[i].err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			return -EAGAIN;     /* and every one after it */
-		if (m[i].err) {
-			struct rec r = { .seq = seq[i], .type = (uint8_t)type };
-			rc = produce_failed(f, &r, m[i].err);
-			if (m[i].err == RD_KAFKA_RESP_ERR__FATAL)
-				return rc;
-		} else {
-			f->produced++;
-			f->in_flight++;
-			fwd_ring_extend(&f->ring, seq[i]);
-		}
-		f->next_seq = seq[i] + 1;
-	}
-	return rc;
-}
-
-/*
- * The hot path without headers: runs of consecutive same-type records
- * that need nothing of fwd_produce()'s bookkeeping (the next seqs, new to
- * the window) go in batches.  Returns the bytes of buf taken, with *rc 0,
- * or where to stop with *rc -EAGAIN or -EIO.
- */
-static size_t produce_batched(struct fwd *f, const char *buf, size_t len,
-			      int *rc)
-{
-	rd_kafka_message_t m[FWD_RUN_MAX];
-	uint64_t seq[FWD_RUN_MAX];
-	size_t off = 0, run_off = 0;
-	int n = 0, type = -1;
-	struct rec r;
-
-	*rc = 0;
-	while (off < len) {
-		if (rec_decode_sealed(buf + off, len - off, &r) != REC_OK)
-			break;
-		int fits = r.type < PROTO_TYPE_COUNT && f->rk &&
-			   r.seq == f->next_seq + (uint64_t)n &&
-			   r.seq >= f->ring.end && fwd_ring_fits(&f->ring, r.seq);
-		if (n > 0 && (!fits || r.type != type || n == FWD_RUN_MAX)) {
-			if ((*rc = produce_run(f, type, m, seq, n)) < 0)
-				return run_off;
-			n = 0;
-		}
-		if (!fits)
-			break;
-		if (n == 0) {
-			type = r.type;
-			run_off = off;
-		}
-		m[n] = (rd_kafka_message_t){
-			.partition = RD_KAFKA_PARTITION_UA,
-			.payload = (void *)r.value, .len = r.value_len,
-			.key = (void *)r.key, .key_len = r.key_len,
-			._private = (void *)(uintptr_t)r.seq,
-		};
-		seq[n++] = r.seq;
-		off += r.len;
-	}
-	if (n > 0 && (*rc = produce_run(f, type, m, seq, n)) < 0)
-		return run_off;
-	return off;
-}
-
 /*
  * The hot path.  Produces the batch straight from the journal's buffer
  * while we are caught up (these bytes never left our memory: their CRC,
@@ -277,18 +193,6 @@ void fwd_on_written(void *arg, const char *buf, size_t len,
 		return;
 	}
 	while (off < len) {
-		if (f->headers == 0) {
-			off += produce_batched(f, buf + off, len - off, &rc);
-			if (rc == -EAGAIN) {
-				f->blocked = 1;
-				go_cold(f);
-				return;
-			}
-			if (rc < 0 || f->rewind || f->fatal)
-				return;
-			if (off >= len)
-				break;
-		}
 		if (rec_decode_sealed(buf + off, len - off, &r) != REC_OK) {
 			fwd_log_limited(f, LOG_ERR, "a written batch does not "
 					"decode at byte %zu; reading the segments",
@@ -421,7 +325,7 @@ static int copy_opts(struct fwd *f, const struct fwd_opts *o)
 	int t;
 
 	f->opts = *o;
-	f->headers = o->headers == 0 ? FWD_HDR_ALL : o->headers & FWD_HDR_ALL;
+	f->headers = o->headers & FWD_HDR_ALL;
 	f->brokers = strdup(o->brokers ? o->brokers : "localhost:9092");
 	for (t = 0; t < PROTO_TYPE_COUNT; t++) {
 		f->topic[t] = strdup(o->topic[t] ? o->topic[t]
@@ -526,8 +430,10 @@ int fwd_headers_parse(const char *list, unsigned *mask, char *err,
 	size_t n, i;
 
 	*mask = 0;
-	if (strcmp(list, "none") == 0) {
-		*mask = FWD_HDR_NONE;
+	if (strcmp(list, "none") == 0)
+		return 0;
+	if (strcmp(list, "all") == 0) {
+		*mask = FWD_HDR_ALL;
 		return 0;
 	}
 	for (;;) {
@@ -538,7 +444,7 @@ int fwd_headers_parse(const char *list, unsigned *mask, char *err,
 				break;
 		if (i == 3) {
 			snprintf(err, errlen, "'%.*s' is not a header: want none, "
-				 "or a list of type, event_id, schema_version",
+				 "all, or a list of type, event_id, schema_version",
 				 (int)n, p);
 			return -1;
 		}

@@ -65,24 +65,23 @@ struct fwd_opts {
 	/* Most seqs between the cursor and the next seq to produce (a hole
 	 * in the delivered set holds the cursor back).  0: 4,194,304. */
 	uint64_t window;
-	/* Which record headers: FWD_HDR_* bits; 0: all three. */
+	/* Which record headers: FWD_HDR_* bits; 0: none. */
 	unsigned headers;
 };
 
 /*
  * The record headers (proto/PROTOCOL.md section 6).  Each is a copy of a
- * member of the value; they cost librdkafka about a third of the
- * daemon's CPU an event (FORWARDING.md), so a deployment whose consumers
- * read the value can turn them off.
+ * member of the value, and librdkafka makes them expensive: the three
+ * cost half again the daemon's CPU an event (FORWARDING.md).  agentlogd
+ * sends none unless asked (--kafka-headers).
  */
 #define FWD_HDR_TYPE 1u
 #define FWD_HDR_EVENT_ID 2u
 #define FWD_HDR_SCHEMA_VERSION 4u
 #define FWD_HDR_ALL 7u
-#define FWD_HDR_NONE 8u          /* none at all (0 means the default: all) */
 
 /*
- * Parse a header list: "none", or names among type, event_id,
+ * Parse a header list: "none", "all", or names among type, event_id,
  * schema_version separated by commas.  Returns 0 with *mask set, or -1
  * with the offending name in err.
  */

@@ -203,10 +203,11 @@ int journal__buf_room(journal_t *j, size_t need)
 
 /*
  * Between write jobs: keep room ahead, so ingest rarely waits for the
- * writer (-ENOBUFS): at least half the buffer free after used (moving the
- * kept bytes down, or doubling the buffer, up to JOURNAL_RAM_MAX, once
- * they fill a quarter of it or ingest had to wait during the last job),
- * and give memory back when the journal is idle.
+ * writer (-ENOBUFS).  The buffer doubles (up to JOURNAL_RAM_MAX) when the
+ * kept bytes fill a quarter of it or ingest had to wait during the last
+ * job; the kept bytes move down only when less than an eighth is free
+ * after them (each move copies them all: rarely, so it stays cheap).
+ * Memory goes back when the journal is idle (journal_trim_cb).
  */
 void journal__buf_tidy(journal_t *j)
 {
@@ -214,25 +215,33 @@ void journal__buf_tidy(journal_t *j)
 
 	if (j->write_running)
 		return;
-	if (live <= JOURNAL_BLOCK && j->cap > 8 * JOURNAL_BUF_INITIAL &&
-	    !j->room_short) {
-		size_t from = j->buf_base + ((j->head - j->buf_base) &
-					     ~(size_t)(JOURNAL_BLOCK - 1));
-		char *b;
-		if (posix_memalign((void **)&b, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL))
-			return;
-		memcpy(b, journal__at(j, from), j->used - from);
-		free(j->buf);
-		j->buf = b;
-		j->cap = JOURNAL_BUF_INITIAL;
-		j->buf_base = from;
-		return;
-	}
 	if ((live > j->cap / 4 || j->room_short) && j->cap * 2 <= JOURNAL_RAM_MAX)
 		journal_buf_move(j, j->cap * 2);
-	else if (j->cap - (j->used - j->buf_base) < j->cap / 2)
+	else if (j->cap - (j->used - j->buf_base) < j->cap / 8)
 		journal_buf_move(j, j->cap);
 	j->room_short = 0;
+}
+
+/* Every few seconds: a big buffer holding (almost) nothing, with no
+ * write for a while, shrinks back to JOURNAL_BUF_INITIAL. */
+static void journal_trim_cb(uv_timer_t *t)
+{
+	journal_t *j = t->data;
+	size_t from;
+	char *b;
+
+	if (j->write_running || j->used - j->head > JOURNAL_BLOCK ||
+	    j->cap <= 8 * JOURNAL_BUF_INITIAL ||
+	    uv_now(j->loop) - j->write_done_ms < JOURNAL_TRIM_MS)
+		return;
+	from = j->buf_base + ((j->head - j->buf_base) & ~(size_t)(JOURNAL_BLOCK - 1));
+	if (posix_memalign((void **)&b, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL))
+		return;
+	memcpy(b, journal__at(j, from), j->used - from);
+	free(j->buf);
+	j->buf = b;
+	j->cap = JOURNAL_BUF_INITIAL;
+	j->buf_base = from;
 }
 
 char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
@@ -435,6 +444,10 @@ int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
 	journal_timer_init(j, &j->retry_timer);
 	journal_timer_init(j, &j->age_timer);
 	journal_timer_init(j, &j->write_timer);
+	journal_timer_init(j, &j->trim_timer);
+	uv_timer_start(&j->trim_timer, journal_trim_cb, JOURNAL_TRIM_MS,
+		       JOURNAL_TRIM_MS);
+	uv_unref((uv_handle_t *)&j->trim_timer);
 	journal__age_start(j);
 	journal__cursor_schedule(j);
 	*out = j;
@@ -468,6 +481,7 @@ void journal_close(journal_t *j)
 	uv_timer_stop(&j->retry_timer);
 	uv_timer_stop(&j->age_timer);
 	uv_timer_stop(&j->write_timer);
+	uv_timer_stop(&j->trim_timer);
 	journal__worker_drain(&j->writer);
 	journal__worker_drain(&j->worker);
 	journal_cut_padding(j);
@@ -485,6 +499,7 @@ void journal_close(journal_t *j)
 	journal__worker_stop(&j->writer);
 	journal__worker_stop(&j->worker);
 	uv_close((uv_handle_t *)&j->write_timer, journal__handle_closed);
+	uv_close((uv_handle_t *)&j->trim_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->sync_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->cursor_timer, journal__handle_closed);
 	uv_close((uv_handle_t *)&j->retry_timer, journal__handle_closed);

@@ -63,6 +63,7 @@
 #define JOURNAL_WRITE_MIN (512u << 10)
 #define JOURNAL_WRITE_MAX (2u << 20)          /* one job writes at most */
 #define JOURNAL_WRITE_WAIT_MS 1
+#define JOURNAL_TRIM_MS 5000          /* idle this long: the buffer shrinks */
 #define JOURNAL_SEG_NAME_LEN 25        /* 20 digits, ".seg", NUL */
 
 /* One segment file, oldest first in journal.segs. */
@@ -209,6 +210,7 @@ struct journal {
 	struct jsync_job sync_job;
 	struct jcursor_job cursor_job;
 	uv_timer_t sync_timer, cursor_timer, retry_timer, age_timer, write_timer;
+	uv_timer_t trim_timer;
 	int handles_open;
 };
 

@@ -46,24 +46,33 @@ static void server_on_durable(void *arg, uint64_t durable_seq)
 	server_retry_blocked(s);
 }
 
-/* A batch reached the page cache: the forwarder's hot path. */
+/* A batch was written: the forwarder's hot path; and the journal's buffer
+ * has room again for input that waited. */
 static void server_on_written(void *arg, const char *buf, size_t len,
 			      uint64_t first_seq, uint64_t last_seq)
 {
 	struct server *s = arg;
+	s->journal_moved = 1;
 	if (s->fwd)
 		fwd_on_written(s->fwd, buf, len, first_seq, last_seq);
 }
 
-/* After each poll: hand the turn's records to the journal's writer (the
- * journal logs its own failures), then fairness. */
+/*
+ * After each poll: hand the turn's records to the journal's writer (the
+ * journal logs its own failures), then fairness.  Input that waits for
+ * the journal is offered again only once a write or a sync went through
+ * (or once a second, from the tick): each offer parses a line again and,
+ * for a blocked connection, copies what it holds.
+ */
 static void server_on_check(uv_check_t *h)
 {
 	struct server *s = h->data;
 	journal_flush_async(s->journal);
 	conn_resume_paused(s);
-	if (s->blocked)
+	if (s->blocked && s->journal_moved) {
+		s->journal_moved = 0;
 		server_retry_blocked(s);
+	}
 }
 
 /* Once a second: idle connections, rates, metrics, the watchdog, and
@@ -73,6 +82,8 @@ static void server_on_tick(uv_timer_t *t)
 {
 	struct server *s = t->data;
 	static unsigned ticks;
+	if (s->blocked)
+		server_retry_blocked(s);
 	conn_sweep_idle(s, uv_now(s->loop));
 	if (inbox_release(s, s->durable_seq) == 0 && ++ticks % 5 == 0) {
 		long n = inbox_ingest(s);

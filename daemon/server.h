@@ -40,6 +40,7 @@ struct server {
 	struct conn *waiting;       /* connections with held acknowledgements */
 	struct conn *paused;        /* read slice used up this turn */
 	struct conn *blocked;       /* input waiting for the journal (backpressure) */
+	int journal_moved;          /* a write went through since the last offer */
 	uint32_t nconns;
 	uint64_t conns_total;
 	uint64_t conns_refused;

@@ -4,7 +4,7 @@
  * broker in the same run.
  *
  *   fwd-bench [--events N] [--size S] [--runs R] [--compression C]
- *             [--queue-kbytes K] [--linger MS]
+ *             [--queue-kbytes K] [--linger MS] [--headers LIST]
  *             [--only ceiling|drain|hot|latency] [--rate EV_PER_S]
  *
  *   ceiling  agentlog-test-produce --bench N (same producer settings)
@@ -32,6 +32,7 @@
 struct bench_opts {
 	long events, size, runs, queue_kbytes, linger;
 	const char *compression;
+	const char *headers;     /* --kafka-headers' syntax; default none */
 	const char *only;        /* ceiling, drain, hot or latency; NULL: all */
 	long rate;               /* latency run: events/s */
 };
@@ -255,6 +256,8 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			o->linger = atol(v);
 		else if (strcmp(k, "--only") == 0)
 			o->only = v;
+		else if (strcmp(k, "--headers") == 0)
+			o->headers = v;
 		else if (strcmp(k, "--rate") == 0)
 			o->rate = atol(v);
 		else
@@ -267,7 +270,9 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = { .events = 1000000, .size = 400, .runs = 5,
 		.rate = 10000,
-		.compression = "lz4", .queue_kbytes = 32768, .linger = 5 };
+		.compression = "lz4", .headers = "none", .queue_kbytes = 32768,
+		.linger = 5 };
+	char errbuf[256];
 	double ceil_r[50], ceilh_r[50], drain_r[50], hot_r[50], cpu[50];
 	struct h_env e;
 	long r;
@@ -275,7 +280,7 @@ int main(int argc, char **argv)
 	if ((argc - 1) % 2 || parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: fwd-bench [--events N] [--size S] "
 			"[--runs R] [--compression C] "
-			"[--queue-kbytes K] [--linger MS] "
+			"[--queue-kbytes K] [--linger MS] [--headers LIST] "
 			"[--only ceiling|drain|hot|latency] [--rate N]\n");
 		return 2;
 	}
@@ -284,9 +289,14 @@ int main(int argc, char **argv)
 	e.fopts.compression = o.compression;
 	e.fopts.queue_max_kbytes = (uint64_t)o.queue_kbytes;
 	e.fopts.linger_ms = (int)o.linger;
+	if (fwd_headers_parse(o.headers, &e.fopts.headers, errbuf,
+			      sizeof errbuf) != 0) {
+		fprintf(stderr, "fwd-bench: --headers: %s\n", errbuf);
+		return 2;
+	}
 	printf("fwd-bench: %ld events of ~%ld bytes, %s, linger %ld ms, "
-	       "queue %ld KiB\n", o.events, o.size, o.compression, o.linger,
-	       o.queue_kbytes);
+	       "queue %ld KiB, headers %s\n", o.events, o.size, o.compression,
+	       o.linger, o.queue_kbytes, o.headers);
 	for (r = 0; r < o.runs; r++) {
 		ceil_r[r] = ceilh_r[r] = drain_r[r] = hot_r[r] = cpu[r] = 1;
 		if (!o.only || strcmp(o.only, "ceiling") == 0) {

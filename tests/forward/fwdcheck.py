@@ -14,6 +14,10 @@ import uuid
 
 from broker import TOPICS
 
+# agentlogd sends no record headers by default; these tests check all three
+# (they must match the value whatever the faults).
+HEADERS = ["--kafka-headers", "all"]
+
 TYPE_OF_TOPIC = {
     "agent-actions": "agent_action",
     "agent-routing-decisions": "routing_decision",

@@ -160,6 +160,7 @@ int h_env_init(struct h_env *e, int nkeys, size_t size)
 		return rc;
 	e->fopts.brokers = e->broker.bootstrap;
 	e->fopts.linger_ms = -1;
+	e->fopts.headers = FWD_HDR_ALL;       /* check_record checks all three */
 	return 0;
 }
 

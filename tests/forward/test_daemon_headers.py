@@ -1,6 +1,7 @@
-"""agentlogd's record headers: by default type, event_id and schema_version
-(proto/PROTOCOL.md section 6); --kafka-headers picks a subset or none, and a
-name that is not a header is refused at start with the name in the error."""
+"""agentlogd's record headers: none by default (the value carries everything
+they would copy); --kafka-headers all adds type, event_id and schema_version
+(proto/PROTOCOL.md section 6), a list picks a subset, and a name that is not
+a header is refused at start with the name in the error."""
 import json
 import os
 import subprocess
@@ -24,8 +25,15 @@ class HeadersTest(unittest.TestCase):
         self.assertEqual(len(recs), 4)
         return recs
 
-    def test_default_all_three(self):
+    def test_default_none(self):
         for r in self.records([]):
+            self.assertEqual(r["headers"], {})
+            ev = json.loads(r["value"])
+            self.assertEqual(ev["schema_version"], 1)
+            self.assertEqual(len(ev["event_id"]), 36)
+
+    def test_all_three(self):
+        for r in self.records(["--kafka-headers", "all"]):
             ev = json.loads(r["value"])
             self.assertEqual(r["headers"], {
                 "type": ev["type"], "event_id": ev["event_id"],

@@ -10,7 +10,7 @@ import uuid
 
 from broker import Broker
 from daemon import Daemon, make_event, wait_for
-from fwdcheck import check_kafka, make_events
+from fwdcheck import HEADERS, check_kafka, make_events
 
 BATCH = 1000
 
@@ -19,7 +19,7 @@ class DaemonKill9(unittest.TestCase):
     def setUp(self):
         self.broker = Broker()
         self.addCleanup(self.broker.stop)
-        self.d = Daemon(kafka=self.broker.bootstrap)
+        self.d = Daemon(kafka=self.broker.bootstrap, args=HEADERS)
         self.addCleanup(self.d.cleanup)
         self.cids = [str(uuid.uuid4()) for _ in range(50)]
         self.acked = set()

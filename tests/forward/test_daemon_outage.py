@@ -8,7 +8,7 @@ import uuid
 
 from broker import Broker
 from daemon import Daemon, make_event, wait_for
-from fwdcheck import check_kafka, make_events
+from fwdcheck import HEADERS, check_kafka, make_events
 
 CHUNK = 1000
 
@@ -20,7 +20,7 @@ class DaemonOutage(unittest.TestCase):
         # A small librdkafka queue: the outage's backlog must spill to the
         # journal and drain from the segments (the cold path).
         self.d = Daemon(kafka=self.broker.bootstrap,
-                        args=["--kafka-queue-kbytes", "2048"])
+                        args=HEADERS + ["--kafka-queue-kbytes", "2048"])
         self.addCleanup(self.d.cleanup)
         self.cids = [str(uuid.uuid4()) for _ in range(50)]
         self.sent = 0

@@ -18,6 +18,10 @@ import uuid
 from broker import TOPICS
 from daemon import make_event, read_line
 
+# agentlogd sends no record headers by default; these tests check them
+# (event_id, type) against the value whatever the faults.
+HEADERS = ["--kafka-headers", "all"]
+
 TYPES = ["agent_action", "routing_decision", "transformation", "performance_metrics"]
 
 

@@ -18,7 +18,7 @@ import unittest
 
 from broker import Broker
 from daemon import JOURNAL_DUMP, Daemon, wait_for
-from relutil import AckSender, kafka_ids, kafka_records
+from relutil import HEADERS, AckSender, kafka_ids, kafka_records
 
 LONG = os.environ.get("AGENTLOG_RELIABILITY_LONG") == "1"
 ROUNDS = 100 if LONG else 20
@@ -34,7 +34,7 @@ class CrashTest(unittest.TestCase):
         # Slow brokers: deliveries lag behind acknowledgements, so every
         # kill finds events in flight and past the persisted cursor.
         self.broker.rtt(20)
-        self.d = Daemon(kafka=self.broker.bootstrap)
+        self.d = Daemon(kafka=self.broker.bootstrap, args=HEADERS)
         self.addCleanup(self.d.cleanup)
 
     def persisted_cursor(self):

@@ -22,7 +22,7 @@ import unittest
 
 from broker import Broker
 from daemon import Daemon, line, make_event, read_line, wait_for
-from relutil import AckSender, kafka_ids, kafka_records
+from relutil import HEADERS, AckSender, kafka_ids, kafka_records
 
 MIB = 1 << 20
 
@@ -42,7 +42,7 @@ class DiskFullTest(unittest.TestCase):
 
     def daemon(self, *args, kafka=None):
         d = Daemon(tmp=self.tmp, journal_dir=os.path.join(self.mnt, "journal"),
-                   kafka=kafka, args=list(args))
+                   kafka=kafka, args=HEADERS + list(args))
         self.addCleanup(d.cleanup)
         return d
 

@@ -23,6 +23,7 @@ import uuid
 
 from broker import Broker
 from daemon import BUILD, Daemon, make_event, wait_for
+from relutil import HEADERS
 
 AGENTLOGCTL = os.path.join(BUILD, "client", "agentlogctl")
 
@@ -121,7 +122,7 @@ class InboxEventIdTest(unittest.TestCase):
         ids = self.store_three()
         b = Broker(brokers=1, partitions=1)
         self.addCleanup(b.stop)
-        d = Daemon(kafka=b.bootstrap, tmp=self.tmp, journal_dir=self.jdir,
+        d = Daemon(kafka=b.bootstrap, tmp=self.tmp, journal_dir=self.jdir, args=HEADERS,
                    socket_path=self.sock)
         self.addCleanup(d.cleanup)
         d.wait_accepted(3)

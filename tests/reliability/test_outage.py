@@ -16,7 +16,7 @@ import unittest
 
 from broker import Broker
 from daemon import Daemon, wait_for
-from relutil import AckSender, Proxy, kafka_ids, kafka_records, vm
+from relutil import HEADERS, AckSender, Proxy, kafka_ids, kafka_records, vm
 
 LONG = os.environ.get("AGENTLOG_RELIABILITY_LONG") == "1"
 OUTAGE_S = 40 if LONG else 8
@@ -31,7 +31,7 @@ GROWTH_KIB = 8 * 1024
 
 class OutageTest(unittest.TestCase):
     def start_daemon(self, brokers):
-        self.d = Daemon(kafka=brokers, args=["--kafka-queue-kbytes", str(QUEUE_KIB)])
+        self.d = Daemon(kafka=brokers, args=HEADERS + ["--kafka-queue-kbytes", str(QUEUE_KIB)])
         self.addCleanup(self.d.cleanup)
         self.load = AckSender(self.d, threads=2, batch=100, rate=1000)
         self.addCleanup(self.load.stop)
