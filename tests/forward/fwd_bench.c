@@ -173,7 +173,7 @@ static void lat_tick(uv_timer_t *t)
 		l->t_append[js.next_seq - l->first] = now;
 		h_append(l->e, 1, 1000000);
 	}
-	journal_flush(l->e->j);
+	journal_flush_async(l->e->j);      /* as agentlogd does each turn */
 	if (l->e->appended >= l->n)
 		uv_timer_stop(t);
 }
