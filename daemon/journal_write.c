@@ -336,7 +336,7 @@ static void journal_write_ok(journal_t *j)
 	uv_timer_stop(&j->retry_timer);
 }
 
-/* What the fsync policy asks once records reached the page cache. */
+/* What the fsync policy asks once records were written. */
 static void journal_after_write(journal_t *j)
 {
 	if (j->opts.fsync != JOURNAL_FSYNC_NEVER) {
