@@ -163,7 +163,8 @@ static int journal_buf_move(journal_t *j, size_t ncap)
 
 /*
  * Room for need more bytes after used whatever JOURNAL_RAM_MAX says (a
- * roll's alignment: at most a block).  No write job may run.  0 or
+ * roll's alignment: at most a block; the kept bytes are within the cap,
+ * so the buffer stays within twice it).  No write job may run.  0 or
  * -ENOMEM.
  */
 int journal__buf_room_now(journal_t *j, size_t need)
@@ -188,14 +189,14 @@ int journal__buf_room(journal_t *j, size_t need)
 {
 	size_t live = j->used - j->head + JOURNAL_BLOCK, ncap = j->cap;
 
+	if (live + need > JOURNAL_RAM_MAX && j->used > j->head)
+		return -ENOBUFS;
 	if (j->used - j->buf_base + need <= j->cap)
 		return 0;
 	if (j->write_running) {
 		j->room_short = 1;      /* journal__buf_tidy grows it */
 		return -ENOBUFS;
 	}
-	if (live + need > JOURNAL_RAM_MAX && j->used > j->head)
-		return -ENOBUFS;
 	while (ncap < live + need)
 		ncap *= 2;
 	return journal_buf_move(j, ncap);

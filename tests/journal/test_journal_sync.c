@@ -312,8 +312,57 @@ static void test_close_while_failing(int mode)
 	jt_fini(&t);
 }
 
+/*
+ * A writer slower than ingest, across segment rolls, as agentlogd drives
+ * the journal (journal_flush_async each turn, completions from the loop):
+ * the records held in memory never pass JOURNAL_RAM_MAX; ingest is told
+ * to wait (-ENOBUFS) instead, and everything is written in the end.  (A
+ * roll used to double a full buffer and the cap was checked only when
+ * the buffer was full: memory grew to 137 MB at full speed.)
+ */
+static void test_ram_bound_slow_writer(void)
+{
+	struct jt t;
+	uint64_t n = 0, waits = 0, max_ram = 0, first, last;
+	int err;
+
+	jt_init(&t, "jrambound");
+	t.o.fsync = JOURNAL_FSYNC_INTERVAL;
+	t.o.segment_bytes = 4 << 20;
+	jt_open(&t);
+	journal_fault_delay(JOURNAL_FAULT_WRITE, 20);
+	while (n < 120000) {
+		if (jt_append1(&t, 600, &err) == 0) {
+			CHECK_EQ_U64(err, -ENOBUFS);
+			waits++;
+			journal_flush_async(t.j);
+			uv_run(&t.loop, UV_RUN_ONCE);
+			continue;
+		}
+		n++;
+		struct journal_stats st = jt_stats(&t);
+		if (st.ram_bytes > max_ram)
+			max_ram = st.ram_bytes;
+		if (n % 100 == 0) {
+			journal_flush_async(t.j);
+			uv_run(&t.loop, UV_RUN_NOWAIT);
+		}
+	}
+	journal_fault_delay(JOURNAL_FAULT_WRITE, 0);
+	CHECK_EQ_U64(journal_flush(t.j), 0);
+	printf("slow writer: %llu records, %llu waits, at most %llu bytes held\n",
+	       (unsigned long long)n, (unsigned long long)waits,
+	       (unsigned long long)max_ram);
+	CHECK(waits > 0);
+	CHECK(max_ram <= JOURNAL_RAM_MAX);
+	CHECK(jt_stats(&t).segments > 10);
+	CHECK_EQ_U64(jt_read_all(&t, 1, &first, &last, NULL, 0), n);
+	jt_fini(&t);
+}
+
 int main(void)
 {
+	test_ram_bound_slow_writer();
 	test_always_waits_for_sync();
 	test_group_commit();
 	test_interval();
