@@ -2,6 +2,7 @@
  * db.c: connect to PostgreSQL and store batches (see db.h for the
  * transaction design and what counts as transient).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ struct db {
 	char *copy_sql[ROW_TYPE_COUNT];
 	char *insert_sql[ROW_TYPE_COUNT];
 	struct row_buf copy;          /* COPY text of one table */
+	pthread_mutex_t cancel_lock;  /* cancel: db_cancel() from another
+				       * thread vs. (dis)connecting */
+	PGcancel *cancel;             /* for conn, while it is open */
 };
 
 /* "COPY t (a, b) FROM STDIN" and "INSERT INTO t (a, b) VALUES ($1, $2)
@@ -55,9 +59,22 @@ struct db *db_new(const struct config *cfg)
 	if (!db)
 		abort();
 	db->cfg = cfg;
+	pthread_mutex_init(&db->cancel_lock, NULL);
 	for (int t = 0; t < ROW_TYPE_COUNT; t++)
 		db_build_sql(db, t);
 	return db;
+}
+
+/* Close the connection (and forget how to cancel on it). */
+static void db_close(struct db *db)
+{
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		PQfreeCancel(db->cancel);
+	db->cancel = NULL;
+	pthread_mutex_unlock(&db->cancel_lock);
+	PQfinish(db->conn);
+	db->conn = NULL;
 }
 
 void db_free(struct db *db)
@@ -65,7 +82,8 @@ void db_free(struct db *db)
 	if (!db)
 		return;
 	if (db->conn)
-		PQfinish(db->conn);
+		db_close(db);
+	pthread_mutex_destroy(&db->cancel_lock);
 	for (int t = 0; t < ROW_TYPE_COUNT; t++) {
 		free(db->copy_sql[t]);
 		free(db->insert_sql[t]);
@@ -124,10 +142,8 @@ static int db_data_error(const struct db *db)
 /* Drop a connection that broke, so the next call reconnects. */
 static void db_check_link(struct db *db)
 {
-	if (db->conn && PQstatus(db->conn) != CONNECTION_OK) {
-		PQfinish(db->conn);
-		db->conn = NULL;
-	}
+	if (db->conn && PQstatus(db->conn) != CONNECTION_OK)
+		db_close(db);
 }
 
 /* Run sql (no parameters) expecting want; 0 or -1 with db->err. */
@@ -193,9 +209,28 @@ enum db_result db_connect(struct db *db)
 		return DB_TRANSIENT;
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	pthread_mutex_lock(&db->cancel_lock);
+	db->cancel = PQgetCancel(db->conn);
+	pthread_mutex_unlock(&db->cancel_lock);
 	log_info("database: connected to %s on %s:%s", PQdb(db->conn),
 		 PQhost(db->conn), PQport(db->conn));
 	return DB_OK;
+}
+
+int db_cancel(struct db *db)
+{
+	char err[256] = "not connected";
+	int ok = 0;
+
+	pthread_mutex_lock(&db->cancel_lock);
+	if (db->cancel)
+		ok = PQcancel(db->cancel, err, sizeof(err));
+	pthread_mutex_unlock(&db->cancel_lock);
+	if (!ok) {
+		db_oneline(err);
+		log_warn("database: cancel: %s", err);
+	}
+	return ok ? 0 : -1;
 }
 
 enum db_result db_ping(struct db *db)

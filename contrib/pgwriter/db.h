@@ -41,6 +41,12 @@ enum db_result db_ping(struct db *db);
  * (batch_kill()); on DB_TRANSIENT nothing was stored.
  */
 enum db_result db_write(struct db *db, struct batch *b);
+/*
+ * Ask the server to cancel the statement running on the connection (from
+ * any thread, e.g. while another one is in db_write(), which then fails
+ * with SQLSTATE 57014: DB_TRANSIENT, rolled back).  0, or -1 (logged).
+ */
+int db_cancel(struct db *db);
 /* The last failure, one line. */
 const char *db_error(const struct db *db);
 /* The open connection (for migrations), or NULL. */

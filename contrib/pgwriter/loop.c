@@ -15,6 +15,9 @@
 /* While a batch is in the database thread, poll at least this often, so
  * its offsets are committed soon after it is. */
 #define LOOP_INFLIGHT_POLL_MS 5
+/* Stopping: how long the database may still take over the batch in
+ * flight (a lock wait, a slow server) before its statement is cancelled. */
+#define LOOP_STOP_GRACE_MS 5000
 
 volatile sig_atomic_t loop_stop;
 
@@ -77,7 +80,42 @@ static void loop_remember(struct loop *l, const struct batch *b)
 }
 
 /*
- * One attempt at the stages of b not yet done, in this thread.  0 when
+ * Wait for the batch in the database thread.  Once stopping, it has
+ * LOOP_STOP_GRACE_MS (counted from the first wait that saw the stop) and
+ * then its statement is cancelled (again each second: a cancel that
+ * arrives between two statements is ignored): db_write() fails, rolls
+ * back, and the batch is left uncommitted, to be consumed again after a
+ * restart.
+ */
+static enum db_result loop_store_wait(struct loop *l, int64_t *ms)
+{
+	enum db_result r;
+	int64_t now, next_cancel = 0;
+
+	while (!store_wait_for(l->st, 100, &r, ms)) {
+		if (!loop_stop)
+			continue;
+		now = batch_now_ms();
+		if (!l->stop_ms) {
+			l->stop_ms = now;
+			log_info("stopping: the batch in the database has %d s "
+				 "to finish", LOOP_STOP_GRACE_MS / 1000);
+		} else if (now - l->stop_ms >= LOOP_STOP_GRACE_MS &&
+			   now >= next_cancel) {
+			if (!next_cancel)
+				log_warn("stopping: batch still in the database "
+					 "after %d s: cancelling its statement",
+					 LOOP_STOP_GRACE_MS / 1000);
+			db_cancel(l->db);
+			next_cancel = now + 1000;
+		}
+	}
+	return r;
+}
+
+/*
+ * One attempt at the stages of b not yet done (the database's in the
+ * database thread, waited for: loop_store_wait()).  0 when
  * the batch is stored and its offsets committed (async); -1 with err on
  * a transient failure.
  */
@@ -85,7 +123,10 @@ static int loop_flush_once(struct loop *l, struct batch *b, char *err,
 			   size_t errlen)
 {
 	if (!b->db_done) {
-		if (db_write(l->db, b) != DB_OK) {
+		int64_t ms;
+
+		store_start(l->st, b);
+		if (loop_store_wait(l, &ms) != DB_OK) {
 			loop_db_health(l, 0);
 			snprintf(err, errlen, "database: %s", db_error(l->db));
 			return -1;
@@ -110,7 +151,7 @@ static int loop_flush_once(struct loop *l, struct batch *b, char *err,
 static int loop_collect(struct loop *l, char *err, size_t errlen,
 			int64_t *ms)
 {
-	enum db_result r = store_wait(l->st, ms);
+	enum db_result r = loop_store_wait(l, ms);
 	int64_t t0 = batch_now_ms();
 	int rc;
 

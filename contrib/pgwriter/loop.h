@@ -18,7 +18,10 @@
  * the thread, then the one being collected, get one attempt each; one
  * that fails is rolled back and left uncommitted (consumed again after a
  * restart), and so is every batch after it.  Then offsets are committed
- * (and, stopping, the group left).
+ * (and, stopping, the group left).  Stopping, the database gets a few
+ * seconds in all (LOOP_STOP_GRACE_MS) before the statement in flight is
+ * cancelled (db_cancel()), so that a lock wait or a slow server does not
+ * hold up the exit: the batch fails, as above.
  */
 #ifndef PGW_LOOP_H
 #define PGW_LOOP_H
@@ -53,6 +56,8 @@ struct loop {
 	int64_t last_db_ms;             /* last database round trip */
 	int64_t failing_since;          /* 0 when the last batch was stored */
 	int64_t failing_logged;
+	int64_t stop_ms;                /* stopping: when a wait for the
+					 * database first saw it, or 0 */
 };
 
 /* Set up l around its parts (k is set by the caller after kafka_new(),

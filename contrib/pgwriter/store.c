@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -104,6 +105,32 @@ int store_ready(struct store *s)
 	ready = !s->busy;
 	pthread_mutex_unlock(&s->lock);
 	return ready;
+}
+
+int store_wait_for(struct store *s, int timeout_ms, enum db_result *r,
+		   int64_t *ms)
+{
+	struct timespec until;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (s->busy &&
+	       pthread_cond_timedwait(&s->cond, &s->lock, &until) == 0)
+		;
+	done = !s->busy;
+	if (done) {
+		*r = s->result;
+		*ms = s->ms;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return done;
 }
 
 enum db_result store_wait(struct store *s, int64_t *ms)

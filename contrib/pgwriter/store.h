@@ -34,5 +34,9 @@ int store_ready(struct store *s);
 /* Wait for the batch handed over; its db_write() result, and how long it
  * took in *ms. */
 enum db_result store_wait(struct store *s, int64_t *ms);
+/* store_wait() for at most timeout_ms: 1 with *r and *ms when the batch
+ * is written, 0 when it is still in the thread. */
+int store_wait_for(struct store *s, int timeout_ms, enum db_result *r,
+		   int64_t *ms);
 
 #endif

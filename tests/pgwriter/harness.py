@@ -130,14 +130,17 @@ class Writer:
 
     def __init__(self, bootstrap, dsn, group=None, args=(), env=None,
                  base_env=None, http=True, wait_http=True):
-        """bootstrap / dsn None: leave them to the environment."""
+        """bootstrap / dsn None: leave them to the environment; group
+        None: a fresh one, False: no --group (the writer's default)."""
         self.dir = tempfile.mkdtemp(prefix="agentlog-pgw-")
         self.logpath = os.path.join(self.dir, "pgwriter.log")
         self.argv = [binary("agentlog-pgwriter"), "--retry-max-ms", "500",
                      "--http-listen", "127.0.0.1:0" if http else "off",
-                     "--group", group or "pgw-test-%s" % uuid.uuid4().hex[:8],
                      "-X", "session.timeout.ms=6000",
                      "-X", "heartbeat.interval.ms=500"] + list(args)
+        if group is not False:
+            self.argv += ["--group",
+                          group or "pgw-test-%s" % uuid.uuid4().hex[:8]]
         if bootstrap is not None:
             self.argv += ["--brokers", bootstrap]
         if dsn is not None:

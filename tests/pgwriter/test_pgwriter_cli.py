@@ -138,6 +138,42 @@ class Environment(unittest.TestCase):
         wait_until(lambda: self.pg.psql("SELECT count(*) FROM agent_actions",
                                          dbname=db) != "0", 30)
 
+    def test_group_defaults_to_agentlog_pgwriter(self):
+        """Without --group and KAFKA_GROUP_ID the writer consumes, and
+        commits its offsets, as group agentlog-pgwriter: a consumer of that
+        group started after it stopped gets only what came since."""
+        db = "db_%s" % uuid.uuid4().hex[:8]
+        self.pg.createdb(db)
+        w = Writer(self.broker.bootstrap, self.pg.dsn(dbname=db),
+                   group=False, base_env=CLEAN_ENV)
+        self.addCleanup(w.close)
+        self.assertNotIn("--group", w.argv)
+        self.assertNotIn("KAFKA_GROUP_ID", w.env)
+        w.wait_healthy()
+        self.assertIn("consuming as group agentlog-pgwriter\n", w.log())
+
+        def stored(evs):
+            return self.pg.psql(
+                "SELECT count(*) FROM agent_actions WHERE event_id IN (%s)"
+                % ",".join("'%s'" % e["event_id"] for e in evs), dbname=db)
+        before = [event("agent_action", n=i) for i in range(3)]
+        after = [event("agent_action", n=i) for i in range(2)]
+        with Producer(self.broker.bootstrap) as p:
+            for ev in before:
+                publish(p, ev)
+            p.flush()
+            wait_until(lambda: stored(before) == "3", 30, what="3 rows")
+            self.assertEqual(w.stop(), 0)   # commits, leaves the group
+            for ev in after:
+                publish(p, ev)
+            self.assertFalse([r for r in p.flush() if r["error"]])
+        # One partition per topic: were the group's offsets not committed
+        # (another group name), older records would come first.
+        recs = self.broker.consume(count=len(after), timeout=30,
+                                   group="agentlog-pgwriter")
+        self.assertEqual([r["headers"]["event_id"] for r in recs],
+                         [e["event_id"] for e in after])
+
 
 if __name__ == "__main__":
     unittest.main()
