@@ -38,6 +38,7 @@ TARGETS = [
     (13, ">= 50,000 events/s at batch 1000", "pg_batch_1000", ">=", 50000, "median"),
     (13, "publish -> row visible p99 <= 1.5 s at the defaults", "pg_lat_p99", "<=", 1500, "median"),
     (13, "consumer lag while a producer publishes at full speed (reported)", "pg_keepup_lag", None, None, "median"),
+    (13, "consumer lag while agentlogd forwards at full speed (reported)", "pg_keepup_agentlogd_lag", None, None, "median"),
 ]
 
 
