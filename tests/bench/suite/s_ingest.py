@@ -19,7 +19,7 @@ import time
 from common import last_kv, log, run
 from broker import Broker
 from daemon import Daemon
-from competitors import Rsyslog, SyslogNg
+from competitors import Rsyslog, RsyslogKeyed, SyslogNg
 from s_ceilings import producer_rate
 
 SCEN3 = "3. Ingest and end to end (agentlogd)"
@@ -80,6 +80,9 @@ def ingest(cfg, res, roots):
                 for cls, root in comps:
                     m.setdefault(cls.name, []).append(
                         _competitor(cfg, cls, root, s, b))
+                if "rsyslog" in roots:
+                    m.setdefault("keyed", []).append(_competitor(
+                        cfg, RsyslogKeyed, roots["rsyslog"], s, b))
             _rows(res, s, m, comps)
             ceil += m["producer"]
     res.add("8. Ceilings", "ceil_producer", "librdkafka producer alone -> "
@@ -116,7 +119,12 @@ def ingest(cfg, res, roots):
         "clock stops when the topic's high watermarks grew by every event "
         "(bench_ingest --until watermarks); a daemon that lost events is timed"
         " to its last event counted (10 s without progress ends the run), "
-        "and the events lost are shown. Ratios are per round, "
+        "and the events lost are shown. rsyslog keyed: the same rsyslog, "
+        "parsing each line (mmjsonparse) to key the record by its "
+        "correlation_id as agentlogd does (order per workflow; librdkafka "
+        "then spreads a linger period's records over the partitions instead "
+        "of sending them to one), reported beside the targets, which compare "
+        "with the plain configurations. Ratios are per round, "
         "competitor / agentlogd (above 1: faster, or more CPU / memory, "
         "than agentlogd).")
 
@@ -184,6 +192,17 @@ def _rows(res, s, m, comps):
         res.add(SCEN4, "hdrs_cpu_vs_best_%d" % s, "with the three headers "
                 "CPU / the leaner competitor's, %d senders (per round)" % s,
                 "x", _paired(cpu("hdrs"), least), better="lower")
+    if m.get("keyed"):
+        res.add(SCEN4, "e2e_keyed_%d" % s, "rsyslog keyed by correlation_id, "
+                "%d senders" % s, "events/s", rate("keyed"),
+                baseline="e2e_agentlogd_%d" % s,
+                ratios=_paired(rate("keyed"), rate("agentlogd")))
+        res.add(SCEN4, "e2e_cpu_keyed_%d" % s, "rsyslog keyed CPU, %d senders"
+                % s, "s per M events", cpu("keyed"),
+                baseline="e2e_cpu_agentlogd_%d" % s, better="lower",
+                ratios=_paired(cpu("keyed"), cpu("agentlogd")))
+        _lost(res, SCEN4, "e2e_lost_keyed_%d" % s, "rsyslog keyed, %d senders"
+              % s, m["keyed"])
     for cls, _ in comps:
         n = cls.name
         res.add(SCEN4, "e2e_%s_%d" % (n, s), "%s, %d senders" % (n, s),
