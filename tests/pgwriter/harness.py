@@ -9,6 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 import uuid
@@ -304,3 +305,28 @@ def row_json(pg, table, event_id):
 def same_instant(pg, stored, sent):
     return pg.psql("SELECT '%s'::timestamptz = '%s'::timestamptz"
                    % (stored, sent)) == "t"
+
+
+class WriterCase(unittest.TestCase):
+    """A fresh PostgreSQL, test broker (PARTITIONS per topic) and producer
+    for each test; writer() starts an agentlog-pgwriter on them, healthy,
+    stopped at cleanup like the rest."""
+
+    PARTITIONS = 3
+
+    def setUp(self):
+        from broker import Broker, Producer
+        from pg import Postgres
+        self.pg = Postgres()
+        self.addCleanup(self.pg.close)
+        self.broker = Broker(brokers=1, partitions=self.PARTITIONS)
+        self.addCleanup(self.broker.stop)
+        self.producer = Producer(self.broker.bootstrap)
+        self.addCleanup(self.producer.stop)
+
+    def writer(self, *args, group=None):
+        w = Writer(self.broker.bootstrap, self.pg.dsn(), group=group,
+                   args=args)
+        self.addCleanup(w.close)
+        w.wait_healthy()
+        return w

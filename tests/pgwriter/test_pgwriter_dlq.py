@@ -8,26 +8,13 @@ import time
 import unittest
 import uuid
 
-from broker import DLQ_TOPIC, TOPICS, Broker, Producer
-from harness import (TABLES, TOPIC, Writer, count, event, publish,
-                     total_rows, wait_until)
-from pg import Postgres
+from broker import DLQ_TOPIC, TOPICS
+from harness import (WriterCase, TOPIC, count, event, publish, total_rows,
+                     wait_until)
 
 
-class DeadLetters(unittest.TestCase):
-    def setUp(self):
-        self.pg = Postgres()
-        self.addCleanup(self.pg.close)
-        self.broker = Broker(brokers=1, partitions=2)
-        self.addCleanup(self.broker.stop)
-        self.producer = Producer(self.broker.bootstrap)
-        self.addCleanup(self.producer.stop)
-
-    def writer(self, *args):
-        w = Writer(self.broker.bootstrap, self.pg.dsn(), args=args)
-        self.addCleanup(w.close)
-        w.wait_healthy()
-        return w
+class DeadLetters(WriterCase):
+    PARTITIONS = 2
 
     def poison(self):
         """(label, record value, event-like dict for key/headers, error

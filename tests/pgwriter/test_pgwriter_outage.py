@@ -12,27 +12,12 @@ import time
 import unittest
 import uuid
 
-from broker import DLQ_TOPIC, Broker, Producer
-from harness import (TOPIC, Writer, distinct_rows, event, publish,
+from broker import DLQ_TOPIC
+from harness import (WriterCase, TOPIC, Writer, distinct_rows, event, publish,
                      total_rows, wait_until)
-from pg import Postgres
 
 
-class Outage(unittest.TestCase):
-    def setUp(self):
-        self.pg = Postgres()
-        self.addCleanup(self.pg.close)
-        self.broker = Broker(brokers=1, partitions=3)
-        self.addCleanup(self.broker.stop)
-        self.producer = Producer(self.broker.bootstrap)
-        self.addCleanup(self.producer.stop)
-
-    def writer(self, *args):
-        w = Writer(self.broker.bootstrap, self.pg.dsn(), args=args)
-        self.addCleanup(w.close)
-        w.wait_healthy()
-        return w
-
+class Outage(WriterCase):
     def events(self, n):
         corrs = [str(uuid.uuid4()) for _ in range(20)]
         types = list(TOPIC)

@@ -19,10 +19,9 @@ import time
 import unittest
 import uuid
 
-from broker import DLQ_TOPIC, Broker, Producer
-from harness import (TABLE, TABLES, TOPIC, Writer, count, distinct_rows,
+from broker import DLQ_TOPIC
+from harness import (WriterCase, TABLE, TABLES, TOPIC, count, distinct_rows,
                      event, publish, total_rows, wait_until)
-from pg import Postgres
 
 # How long a stopping writer lets the statement in flight run before it
 # cancels it (LOOP_STOP_GRACE_MS in contrib/pgwriter/loop.c).
@@ -52,22 +51,7 @@ WRITER_BACKEND = ("FROM pg_stat_activity WHERE application_name = "
                   "'agentlog-pgwriter' AND backend_type = 'client backend'")
 
 
-class Transient(unittest.TestCase):
-    def setUp(self):
-        self.pg = Postgres()
-        self.addCleanup(self.pg.close)
-        self.broker = Broker(brokers=1, partitions=3)
-        self.addCleanup(self.broker.stop)
-        self.producer = Producer(self.broker.bootstrap)
-        self.addCleanup(self.producer.stop)
-
-    def writer(self, *args, group=None):
-        w = Writer(self.broker.bootstrap, self.pg.dsn(), group=group,
-                   args=args)
-        self.addCleanup(w.close)
-        w.wait_healthy()
-        return w
-
+class Transient(WriterCase):
     def events(self, n):
         corrs = [str(uuid.uuid4()) for _ in range(10)]
         types = list(TOPIC)
