@@ -44,6 +44,7 @@
 #ifndef AGENTLOG_JOURNAL_INT_H
 #define AGENTLOG_JOURNAL_INT_H
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/uio.h>
 #include <stdarg.h>
@@ -57,6 +58,9 @@
 #define JOURNAL_RETRY_MAX_MS 1000
 #define JOURNAL_BUF_INITIAL (1u << 20)
 #define JOURNAL_BLOCK 4096u            /* direct I/O alignment */
+#ifndef O_DIRECT
+#define O_DIRECT 0                     /* macOS: never used (direct is 0) */
+#endif
 /* Direct writes cost a fixed ~30 us of system time each here: while a
  * stream keeps the writer busy, a write waits for this many bytes or
  * JOURNAL_WRITE_WAIT_MS, whichever comes first. */
