@@ -171,7 +171,8 @@ static void lat_tick(uv_timer_t *t)
 	for (k = 0; k < l->per_tick && l->e->appended < l->n; k++) {
 		journal_get_stats(l->e->j, &js);
 		l->t_append[js.next_seq - l->first] = now;
-		h_append(l->e, 1, 1000000);
+		if (h_append_one(l->e) != 0)
+			break;
 	}
 	journal_flush_async(l->e->j);      /* as agentlogd does each turn */
 	if (l->e->appended >= l->n)

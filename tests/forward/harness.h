@@ -78,6 +78,10 @@ void h_env_done(struct h_env *e);
 /* Append n events (about e->size bytes each), flushing and turning the
  * loop every chunk records. */
 void h_append(struct h_env *e, uint64_t n, unsigned chunk);
+/* Append one event only: no flush, no loop turn (for a callback that is
+ * already inside the loop: turning it again from there recurses).
+ * Returns 0 or a negative errno from journal_reserve(). */
+int h_append_one(struct h_env *e);
 
 /* Run the loop until pred(e) or timeout_ms; returns pred's last value. */
 int h_wait(struct h_env *e, int (*pred)(struct h_env *), int timeout_ms);
