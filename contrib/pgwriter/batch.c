@@ -54,6 +54,11 @@ void batch_clear(struct batch *b)
 	b->n = 0;
 	b->ndead = 0;
 	b->buf.len = 0;
+	for (int t = 0; t < ROW_TYPE_COUNT; t++) {
+		b->copy[t].len = 0;
+		b->copy_rows[t] = 0;
+	}
+	b->copy_stale = 0;
 	b->db_done = 0;
 	b->inserted = 0;
 	rd_kafka_topic_partition_list_destroy(b->offsets);
@@ -67,6 +72,8 @@ void batch_free(struct batch *b)
 	batch_clear(b);
 	rd_kafka_topic_partition_list_destroy(b->offsets);
 	row_buf_free(&b->buf);
+	for (int t = 0; t < ROW_TYPE_COUNT; t++)
+		row_buf_free(&b->copy[t]);
 	free(b->msgs);
 	free(b);
 }
@@ -81,6 +88,8 @@ void batch_kill(struct batch *b, int i, const char *fmt, ...)
 	va_end(ap);
 	if (!b->msgs[i].error)
 		b->ndead++;
+	if (b->msgs[i].in_copy)
+		b->copy_stale = 1;
 	free(b->msgs[i].error);
 	b->msgs[i].error = strdup(err);
 	if (!b->msgs[i].error)
@@ -202,8 +211,8 @@ static int batch_has_nul_escape(const char *s, size_t len)
 	return 0;
 }
 
-/* Parse (in the cJSON arena: arena.h), validate and map message i; on
- * failure it becomes dead. */
+/* Parse (in the cJSON arena: arena.h), validate and map message i, and
+ * append its row to its table's COPY text; on failure it becomes dead. */
 static void batch_map(struct batch *b, int i)
 {
 	rd_kafka_message_t *rkm = b->msgs[i].rkm;
@@ -239,8 +248,13 @@ static void batch_map(struct batch *b, int i)
 	}
 	if ((type = batch_type(b, rkm, ev, err)) < 0 ||
 	    batch_envelope(rkm, ev, err) < 0 ||
-	    row_map(type, ev, &b->msgs[i].row, &b->buf, err) < 0)
+	    row_map(type, ev, &b->msgs[i].row, &b->buf, err) < 0) {
 		batch_kill(b, i, "validation: %s", err);
+		goto out;
+	}
+	row_copy_line(&b->msgs[i].row, &b->buf, &b->copy[type]);
+	b->copy_rows[type]++;
+	b->msgs[i].in_copy = 1;
 out:
 	arena_end();            /* ev and all it holds: no cJSON_Delete() */
 }

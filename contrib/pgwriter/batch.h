@@ -22,6 +22,7 @@ struct batch_msg {
 	rd_kafka_message_t *rkm;
 	char *error;          /* malloc'd: why it is a dead letter, or NULL */
 	int dlq_done;         /* the DLQ topic acknowledged it */
+	int in_copy;          /* its row is in the batch's COPY text */
 	struct row row;       /* its values, when error is NULL */
 };
 
@@ -31,6 +32,13 @@ struct batch {
 	int cap;
 	int ndead;
 	struct row_buf buf;                       /* the rows' values */
+	/* The COPY text of each table's rows, written as they are parsed
+	 * (so the database thread only sends it); stale once a row in it
+	 * has become a dead letter (the database refused it), and then
+	 * written again from the values. */
+	struct row_buf copy[ROW_TYPE_COUNT];
+	int copy_rows[ROW_TYPE_COUNT];
+	int copy_stale;
 	rd_kafka_topic_partition_list_t *offsets; /* next offset per partition */
 	int64_t first_ms;     /* monotonic ms when the first message came */
 	int db_done;          /* rows stored and committed */

@@ -17,7 +17,10 @@ struct db {
 	char sqlstate[6];
 	char *copy_sql[ROW_TYPE_COUNT];
 	char *insert_sql[ROW_TYPE_COUNT];
-	struct row_buf copy;          /* COPY text of one table */
+	char *batch_sql;              /* the COPYs and COMMIT of a batch */
+	size_t batch_sql_cap;
+	struct row_buf copy[ROW_TYPE_COUNT]; /* COPY text, when the batch's
+					      * own is stale (batch.h) */
 	pthread_mutex_t cancel_lock;  /* cancel: db_cancel() from another
 				       * thread vs. (dis)connecting */
 	PGcancel *cancel;             /* for conn, while it is open */
@@ -60,8 +63,14 @@ struct db *db_new(const struct config *cfg)
 		abort();
 	db->cfg = cfg;
 	pthread_mutex_init(&db->cancel_lock, NULL);
-	for (int t = 0; t < ROW_TYPE_COUNT; t++)
+	for (int t = 0; t < ROW_TYPE_COUNT; t++) {
 		db_build_sql(db, t);
+		db->batch_sql_cap += strlen(db->copy_sql[t]) + 2;
+	}
+	db->batch_sql_cap += sizeof("COMMIT");
+	db->batch_sql = malloc(db->batch_sql_cap);
+	if (!db->batch_sql)
+		abort();
 	return db;
 }
 
@@ -88,7 +97,9 @@ void db_free(struct db *db)
 		free(db->copy_sql[t]);
 		free(db->insert_sql[t]);
 	}
-	row_buf_free(&db->copy);
+	free(db->batch_sql);
+	for (int t = 0; t < ROW_TYPE_COUNT; t++)
+		row_buf_free(&db->copy[t]);
 	free(db);
 }
 
@@ -244,84 +255,51 @@ enum db_result db_ping(struct db *db)
 	return DB_OK;
 }
 
-/* Append s as a COPY text field: backslash escapes for \ and controls. */
-static void db_copy_field(struct row_buf *out, const char *s)
+/*
+ * The COPY text of the batch's rows of type t: its own, or, when that is
+ * stale (a row in it has since been refused: batch.h), written again from
+ * the values of its live rows.  NULL when it has no rows of that type.
+ */
+static const struct row_buf *db_copy_text(struct db *db,
+					  const struct batch *b, int t)
 {
-	size_t n;
-	char *d;
-
-	if (!s) {
-		row_buf_reserve(out, 2);
-		memcpy(out->data + out->len, "\\N", 2);
-		out->len += 2;
-		return;
-	}
-	n = strlen(s);
-	row_buf_reserve(out, 2 * n);
-	d = out->data + out->len;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		switch (ch) {
-		case '\\': *d++ = '\\'; *d++ = '\\'; break;
-		case '\n': *d++ = '\\'; *d++ = 'n'; break;
-		case '\r': *d++ = '\\'; *d++ = 'r'; break;
-		case '\t': *d++ = '\\'; *d++ = 't'; break;
-		default: *d++ = ch; break;
-		}
-	}
-	out->len = (size_t)(d - out->data);
-}
-
-/* The COPY text of the batch's live rows of type t; returns the count. */
-static int db_copy_text(struct db *db, const struct batch *b, int t)
-{
-	const struct row_table *tab = &row_tables[t];
+	struct row_buf *out = &db->copy[t];
 	int rows = 0;
 
-	db->copy.len = 0;
+	if (!b->copy_stale)
+		return b->copy_rows[t] ? &b->copy[t] : NULL;
+	out->len = 0;
 	for (int i = 0; i < b->n; i++) {
 		const struct batch_msg *m = &b->msgs[i];
 		if (m->error || m->row.type != t)
 			continue;
-		for (int c = 0; c < tab->ncols; c++) {
-			if (c) {
-				row_buf_reserve(&db->copy, 1);
-				db->copy.data[db->copy.len++] = '\t';
-			}
-			db_copy_field(&db->copy, row_value(&m->row, &b->buf, c));
-		}
-		row_buf_reserve(&db->copy, 1);
-		db->copy.data[db->copy.len++] = '\n';
+		row_copy_line(&m->row, &b->buf, out);
 		rows++;
 	}
-	return rows;
+	return rows ? out : NULL;
 }
 
-/* COPY the rows of type t; adds to b->inserted. */
-static int db_copy(struct db *db, struct batch *b, int t)
+/*
+ * Read what is left of the query in flight, down to its end.  A COPY that
+ * still waits for data is ended as failed.  When even that is not possible
+ * (the connection is broken) the connection is closed: the next call
+ * reconnects.
+ */
+static void db_drain(struct db *db)
 {
 	PGresult *r;
-	int rc = 0;
 
-	if (db_copy_text(db, b, t) == 0)
-		return 0;
-	if (db_exec(db, db->copy_sql[t], PGRES_COPY_IN) < 0)
-		return -1;
-	if (PQputCopyData(db->conn, db->copy.data, (int)db->copy.len) != 1 ||
-	    PQputCopyEnd(db->conn, NULL) != 1) {
-		db_fail(db, NULL, "COPY data");
-		rc = -1;
-	}
 	while ((r = PQgetResult(db->conn)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-			db_fail(db, r, row_tables[t].table);
-			rc = -1;
-		} else if (rc == 0) {
-			b->inserted += strtoull(PQcmdTuples(r), NULL, 10);
-		}
+		ExecStatusType st = PQresultStatus(r);
+
 		PQclear(r);
+		if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+		    (st == PGRES_COPY_IN &&
+		     PQputCopyEnd(db->conn, "batch abandoned") != 1)) {
+			db_close(db);
+			return;
+		}
 	}
-	return rc;
 }
 
 /* COMMIT, and check the server did not turn it into a ROLLBACK. */
@@ -339,15 +317,77 @@ static int db_commit(struct db *db)
 	return rc;
 }
 
-/* The fast path: BEGIN, one COPY per table, COMMIT. */
+/*
+ * The fast path: the batch's COPYs and its COMMIT in one simple query,
+ * "COPY a (...) FROM STDIN; COPY b (...) FROM STDIN; COMMIT" (the tables
+ * it has rows for).  The statements of one query string are one
+ * transaction (PostgreSQL's implicit transaction block, ended by the
+ * COMMIT); the first that fails ends the query string and the server
+ * rolls back all of it.  The client waits once per COPY (for the server
+ * to ask for its data) and once for the COMMIT; no BEGIN of its own.
+ */
 static int db_write_copy(struct db *db, struct batch *b)
 {
-	if (db_exec(db, "BEGIN", PGRES_COMMAND_OK) < 0)
+	const struct row_buf *text[ROW_TYPE_COUNT];
+	int types[ROW_TYPE_COUNT], n = 0, rc = 0;
+	PGresult *r;
+	size_t len = 0;
+
+	for (int t = 0; t < ROW_TYPE_COUNT; t++) {
+		if ((text[n] = db_copy_text(db, b, t)) == NULL)
+			continue;
+		types[n++] = t;
+		len += (size_t)snprintf(db->batch_sql + len,
+					db->batch_sql_cap - len, "%s; ",
+					db->copy_sql[t]);
+	}
+	if (n == 0)
+		return 0;
+	snprintf(db->batch_sql + len, db->batch_sql_cap - len, "COMMIT");
+	if (!PQsendQuery(db->conn, db->batch_sql)) {
+		db_fail(db, NULL, "COPY");
+		db_drain(db);
 		return -1;
-	for (int t = 0; t < ROW_TYPE_COUNT; t++)
-		if (db_copy(db, b, t) < 0)
-			return -1;
-	return db_commit(db);
+	}
+	for (int k = 0; k < n && rc == 0; k++) {
+		const char *table = row_tables[types[k]].table;
+
+		r = PQgetResult(db->conn);
+		if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+			db_fail(db, r, table);
+			PQclear(r);
+			rc = -1;
+			break;
+		}
+		PQclear(r);
+		if (PQputCopyData(db->conn, text[k]->data,
+				  (int)text[k]->len) != 1 ||
+		    PQputCopyEnd(db->conn, NULL) != 1) {
+			db_fail(db, NULL, "COPY data");
+			rc = -1;
+			break;
+		}
+		r = PQgetResult(db->conn);
+		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			db_fail(db, r, table);
+			rc = -1;
+		} else {
+			b->inserted += strtoull(PQcmdTuples(r), NULL, 10);
+		}
+		PQclear(r);
+	}
+	if (rc == 0) {
+		/* The server did not turn it into a ROLLBACK. */
+		r = PQgetResult(db->conn);
+		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK ||
+		    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+			db_fail(db, r, "COMMIT");
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	db_drain(db);
+	return rc;
 }
 
 /* Insert message i under a savepoint; a refused row becomes dead. */

@@ -201,9 +201,10 @@ static void loop_wait(struct loop *l, int ms)
 	}
 }
 
-/* Log what happened to batch b and account for it; then empty it. */
-static void loop_done(struct loop *l, struct batch *b, int stored,
-		      int64_t ms)
+/* Log what happened to batch b and account for it (loop_done() then
+ * empties it). */
+static void loop_account(struct loop *l, const struct batch *b, int stored,
+			 int64_t ms)
 {
 	if (stored) {
 		metrics_batch(l->m, (uint64_t)b->n, b->inserted,
@@ -220,6 +221,13 @@ static void loop_done(struct loop *l, struct batch *b, int stored,
 		log_warn("batch of %d rolled back, not committed: it will be "
 			 "consumed again", b->n);
 	}
+}
+
+/* Log what happened to batch b and account for it; then empty it. */
+static void loop_done(struct loop *l, struct batch *b, int stored,
+		      int64_t ms)
+{
+	loop_account(l, b, stored, ms);
 	batch_clear(b);
 }
 
@@ -227,8 +235,10 @@ static void loop_done(struct loop *l, struct batch *b, int stored,
  * Finish w, the batch in the thread: collect it, then retry transient
  * failures (see loop.h) until it is stored, the writer stops, or a
  * revoke drops it.  Messages polled meanwhile go to the next batch.
+ * Returns 1 when w was stored; with keep, w is then left for the caller
+ * to empty (batch_clear()), else it is emptied here.
  */
-static void loop_settle(struct loop *l)
+static int loop_settle(struct loop *l, int keep)
 {
 	int backoff = 100, stored = 0;
 	int64_t ms = 0, t0;
@@ -254,27 +264,42 @@ static void loop_settle(struct loop *l)
 	}
 	l->flushing = 0;
 	kafka_resume(l->k);
+	if (stored && keep) {
+		loop_account(l, l->w, stored, ms);
+		return 1;
+	}
 	loop_done(l, l->w, stored, ms);
 	/* Stopping (or revoked) with w not stored: b, after it, goes too. */
 	if (!stored)
 		loop_done(l, l->b, 0, 0);
+	return stored;
 }
 
-/* The collected batch is due: settle the one before it, then hand this
- * one to the database thread and start collecting the next. */
+/*
+ * The collected batch is due: settle the one before it, then hand this
+ * one to the database thread and start collecting the next.  The one
+ * before, stored, is emptied (its messages destroyed) only once the
+ * thread has this one: the database waits for nothing but the handover.
+ */
 static void loop_flush(struct loop *l)
 {
 	struct batch *t;
+	int stored = 0;
 
 	if (l->inflight)
-		loop_settle(l);
-	if (loop_stop || l->b->n == 0)
+		stored = loop_settle(l, 1);
+	if (loop_stop || l->b->n == 0) {
+		if (stored)
+			batch_clear(l->w);
 		return;
+	}
 	t = l->w;
 	l->w = l->b;
 	l->b = t;
 	store_start(l->st, l->w);
 	l->inflight = 1;
+	if (stored)
+		batch_clear(l->b);
 }
 
 /* A consumed message or a consumer error. */
@@ -385,7 +410,7 @@ int loop_run(struct loop *l)
 		if (rkm)
 			loop_message(l, rkm);
 		if (l->inflight && store_ready(l->st))
-			loop_settle(l);
+			loop_settle(l, 0);
 		if (loop_due(l))
 			loop_flush(l);
 		else if (l->b->n == 0 && !l->inflight)

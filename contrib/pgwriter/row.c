@@ -125,6 +125,48 @@ void row_buf_reserve(struct row_buf *buf, size_t n)
 	buf->cap = cap;
 }
 
+/* Append s[0..n) as a COPY text field: backslash escapes for backslash
+ * and the characters COPY would read as delimiters. */
+static void row_copy_field(struct row_buf *out, const char *s, size_t n)
+{
+	char *d;
+
+	row_buf_reserve(out, 2 * n);
+	d = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		switch (ch) {
+		case '\\': *d++ = '\\'; *d++ = '\\'; break;
+		case '\n': *d++ = '\\'; *d++ = 'n'; break;
+		case '\r': *d++ = '\\'; *d++ = 'r'; break;
+		case '\t': *d++ = '\\'; *d++ = 't'; break;
+		default: *d++ = ch; break;
+		}
+	}
+	out->len = (size_t)(d - out->data);
+}
+
+void row_copy_line(const struct row *r, const struct row_buf *vals,
+		   struct row_buf *out)
+{
+	int ncols = row_tables[r->type].ncols;
+
+	for (int c = 0; c < ncols; c++) {
+		row_buf_reserve(out, 3);
+		if (c)
+			out->data[out->len++] = '\t';
+		if (r->len[c] < 0) {
+			memcpy(out->data + out->len, "\\N", 2);
+			out->len += 2;
+		} else {
+			row_copy_field(out, vals->data + r->off[c],
+				       (size_t)r->len[c]);
+		}
+	}
+	row_buf_reserve(out, 1);
+	out->data[out->len++] = '\n';
+}
+
 /* Append s[0..n) and a NUL as column i of r. */
 static void row_put(struct row *r, int i, struct row_buf *buf,
 		    const char *s, size_t n)

@@ -96,6 +96,14 @@ static inline const char *row_value(const struct row *r,
 	return r->len[i] < 0 ? NULL : buf->data + r->off[i];
 }
 
+/*
+ * Append r's COPY text line (text format: fields separated by tabs, \N for
+ * SQL NULL, backslash escapes for backslash, newline, carriage return and
+ * tab; a newline at the end) to out.  The values are read from vals.
+ */
+void row_copy_line(const struct row *r, const struct row_buf *vals,
+		   struct row_buf *out);
+
 /* Make room for n more bytes; aborts when memory runs out. */
 void row_buf_reserve(struct row_buf *buf, size_t n);
 void row_buf_free(struct row_buf *buf);

@@ -16,6 +16,7 @@ struct store {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;          /* a job came, or a job is done */
 	struct batch *job;            /* handed over, not yet written */
+	int taken;                    /* the thread has started on job */
 	int busy;                     /* handed over, result not ready */
 	int quit;
 	enum db_result result;
@@ -37,6 +38,8 @@ static void *store_main(void *arg)
 		if (!s->job)
 			break;
 		b = s->job;
+		s->taken = 1;
+		pthread_cond_broadcast(&s->cond);
 		pthread_mutex_unlock(&s->lock);
 		t0 = batch_now_ms();
 		r = db_write(s->db, b);
@@ -93,7 +96,10 @@ void store_start(struct store *s, struct batch *b)
 	pthread_mutex_lock(&s->lock);
 	s->job = b;
 	s->busy = 1;
+	s->taken = 0;
 	pthread_cond_broadcast(&s->cond);
+	while (!s->taken)
+		pthread_cond_wait(&s->cond, &s->lock);
 	pthread_mutex_unlock(&s->lock);
 }
 

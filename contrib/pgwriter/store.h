@@ -4,7 +4,7 @@
  *
  * The consume loop hands a complete batch to store_start() and goes on
  * polling Kafka and parsing the next one; the thread runs db_write() on
- * it (BEGIN, the COPYs, COMMIT: the server's work and the fsync of the
+ * it (the COPYs and the COMMIT: the server's work and the fsync of the
  * commit).  At most one batch is in the thread at a time, and the loop
  * collects its result with store_wait() before it starts the next, does
  * the dead letters, or commits offsets: the order of the stages and of
@@ -27,7 +27,10 @@ struct store *store_new(struct db *db);
 /* Stop and join the thread (no batch may be in it). */
 void store_free(struct store *s);
 
-/* Hand b to the thread, which runs db_write(db, b).  None may be in it. */
+/* Hand b to the thread, which runs db_write(db, b).  None may be in it.
+ * Returns once the thread has started on b: the caller's CPU goes to it
+ * now, not when the caller next sleeps (on 2 cores that was ~0.5 ms per
+ * batch with the database idle). */
 void store_start(struct store *s, struct batch *b);
 /* 1 when the batch handed over is written (store_wait() won't block). */
 int store_ready(struct store *s);

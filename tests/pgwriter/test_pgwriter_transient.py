@@ -12,6 +12,7 @@ way a restarted writer of the same group stores the rest, nothing lost,
 nothing doubled."""
 
 import collections
+import json
 import os
 import signal
 import subprocess
@@ -20,8 +21,8 @@ import unittest
 import uuid
 
 from broker import DLQ_TOPIC
-from harness import (WriterCase, TABLE, TABLES, TOPIC, count, distinct_rows,
-                     event, publish, total_rows, wait_until)
+from harness import (WriterCase, TABLE, TABLES, TOPIC, binary, count,
+                     distinct_rows, event, publish, total_rows, wait_until)
 
 # How long a stopping writer lets the statement in flight run before it
 # cancels it (LOOP_STOP_GRACE_MS in contrib/pgwriter/loop.c).
@@ -45,6 +46,28 @@ BEGIN
 END $$;
 CREATE TRIGGER pgw_fail BEFORE INSERT ON agent_actions FOR EACH ROW
     EXECUTE FUNCTION pgw_fail('@SQLSTATE@', '@TIMES@', '@STMT@');
+"""
+
+# A BEFORE INSERT trigger on agent_actions: the first two rows it sees
+# are refused as CHECK violations (the batch's COPY fails; on the
+# row-by-row path the first agent_actions row is refused), the third
+# raises a deadlock (the row-by-row attempt fails after that refusal), the
+# rest pass (the retry's COPY would take the refused row too).
+REFUSE_THEN_DEADLOCK = """
+CREATE SEQUENCE pgw_fail_seq;
+CREATE FUNCTION pgw_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := nextval('pgw_fail_seq');
+BEGIN
+    IF n <= 2 THEN
+        RAISE EXCEPTION 'injected refusal' USING ERRCODE = '23514';
+    ELSIF n = 3 THEN
+        RAISE EXCEPTION 'injected failure 40P01' USING ERRCODE = '40P01';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER pgw_fail BEFORE INSERT ON agent_actions FOR EACH ROW
+    EXECUTE FUNCTION pgw_fail();
 """
 
 WRITER_BACKEND = ("FROM pg_stat_activity WHERE application_name = "
@@ -130,6 +153,41 @@ class Transient(WriterCase):
         deadlock there retries the whole batch, and only the row the
         database refused is dead-lettered (once)."""
         self.retried("40P01", "INSERT", times=2, poison=1)
+
+    def test_refused_row_then_deadlock_on_the_row_by_row_path(self):
+        """A row refused on the row-by-row path, then a deadlock later in
+        the same attempt: the retry (a COPY again) leaves the refused row
+        out although the database would now take it; it is a dead letter
+        only, and every other event is stored once."""
+        subprocess.run([binary("agentlog-pgwriter"), "--migrate", "--dsn",
+                        self.pg.dsn()], check=True,
+                       stderr=subprocess.DEVNULL)
+        self.pg.psql(REFUSE_THEN_DEADLOCK)
+        evs = self.events(20)
+        self.publish_all(evs)              # all there before the writer
+        w = self.writer("--batch-ms", "2000")
+        wait_until(lambda: total_rows(self.pg) >= len(evs) - 1, 30,
+                   what="%d rows" % (len(evs) - 1))
+        m = wait_until(lambda: (lambda m: m["messages_consumed"] ==
+                                len(evs) and m)(w.metrics()), 10,
+                       what="every message accounted for")
+        log = w.log()
+        # One batch of all 20, retried after the deadlock.
+        self.assertIn("batch of %d not stored yet, retrying" % len(evs), log)
+        self.assertIn("injected failure 40P01 (SQLSTATE 40P01)", log)
+        self.assertEqual(m["messages_inserted"], len(evs) - 1)
+        self.assertEqual(m["messages_failed"], 1)
+        dead = self.broker.consume([DLQ_TOPIC], count=1, idle_ms=1000,
+                                   timeout=10)
+        self.assertEqual(len(dead), 1)
+        self.assertEqual(self.broker.total([DLQ_TOPIC]), 1)
+        self.assertIn("injected refusal", dead[0]["headers"]["error"])
+        refused = json.loads(dead[0]["value"])["event_id"]
+        self.assertEqual(self.pg.psql(
+            "SELECT count(*) FROM agent_actions WHERE event_id = '%s'"
+            % refused), "0")
+        self.assert_each_stored_once([e for e in evs
+                                      if e["event_id"] != refused])
 
     # -- SIGTERM while the batch's transaction waits on a lock --
 
