@@ -3,11 +3,11 @@
  * storing of a batch in one transaction.
  *
  * A batch goes in with one COPY per table inside a transaction (the fast
- * path: the COPYs and the COMMIT sent as one query string, the COPY text
- * written beforehand by the parsing side, batch.h).  When that fails on
- * the data (a CHECK, a duplicate event_id, an unreadable value: SQLSTATE
- * classes 22 and 23) the transaction is rolled
- * back and the batch is stored row by row under savepoints with INSERT ...
+ * path: BEGIN, the COPYs and the COMMIT sent as one query string, the COPY
+ * text written beforehand by the parsing side, batch.h).  When that fails
+ * on the data (a CHECK, a duplicate event_id, an unreadable value:
+ * SQLSTATE classes 22 and 23) the transaction is rolled back and the
+ * batch is stored row by row under savepoints with INSERT ...
  * ON CONFLICT (event_id) DO NOTHING: duplicates are skipped, and each row
  * the database refuses becomes a dead letter while its batch-mates are
  * stored.  Any other failure (connection lost, server shutting down,

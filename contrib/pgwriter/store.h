@@ -4,7 +4,7 @@
  *
  * The consume loop hands a complete batch to store_start() and goes on
  * polling Kafka and parsing the next one; the thread runs db_write() on
- * it (the COPYs and the COMMIT: the server's work and the fsync of the
+ * it (BEGIN, the COPYs, COMMIT: the server's work and the fsync of the
  * commit).  At most one batch is in the thread at a time, and the loop
  * collects its result with store_wait() before it starts the next, does
  * the dead letters, or commits offsets: the order of the stages and of

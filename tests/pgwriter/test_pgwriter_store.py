@@ -73,6 +73,18 @@ class Store(Setup):
                 want = dict(ev.get("context", {}), correlation_id=corr)
                 self.assertEqual(row["context"], want)
 
+    def test_batches_leave_no_warning_in_the_server_log(self):
+        """The batch's COPYs and COMMIT go as one query string: it must
+        open its own transaction (a COMMIT that ends the query string's
+        implicit one costs a server WARNING per batch)."""
+        corr = str(uuid.uuid4())
+        self.send([event(t, corr) for t in TOPIC])
+        self.assertEqual(self.wait_rows(4, "correlation_id = '%s'" % corr), 4)
+        with open(self.pg.logfile, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        self.assertNotIn("there is no transaction in progress", log)
+        self.assertNotIn("WARNING", log)
+
     def test_optional_fields_absent_take_the_seed_defaults(self):
         corr = str(uuid.uuid4())
         a = event("agent_action", corr, action_details=DROP, debug_mode=DROP,
