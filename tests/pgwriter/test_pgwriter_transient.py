@@ -29,14 +29,15 @@ from harness import (WriterCase, TABLE, TABLES, TOPIC, binary, count,
 STOP_GRACE_S = 5
 
 # A BEFORE INSERT trigger that raises SQLSTATE TG_ARGV[0] for the first
-# TG_ARGV[1] rows it sees (of statements starting with TG_ARGV[2], e.g.
-# 'COPY' or 'INSERT').  The count is a sequence: nextval() is not rolled
+# TG_ARGV[1] rows it sees (of query strings holding the statement
+# TG_ARGV[2], e.g. 'COPY': the batch's "BEGIN; COPY ...; COMMIT", or
+# 'INSERT': the row-by-row path).  The count is a sequence: nextval() is not rolled
 # back with the writer's transaction.
 FAIL_TRIGGER = """
 CREATE SEQUENCE pgw_fail_seq;
 CREATE FUNCTION pgw_fail() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF upper(current_query()) LIKE TG_ARGV[2] || '%' THEN
+    IF upper(current_query()) LIKE '%' || TG_ARGV[2] || ' %' THEN
         IF nextval('pgw_fail_seq') <= TG_ARGV[1]::int THEN
             RAISE EXCEPTION 'injected failure %', TG_ARGV[0]
                 USING ERRCODE = TG_ARGV[0];
@@ -232,7 +233,7 @@ class Transient(WriterCase):
         self.publish_all(evs)
         wait_until(lambda: self.pg.psql(
             "SELECT count(*) " + WRITER_BACKEND + " AND state = 'active' "
-            "AND wait_event_type = 'Lock' AND query LIKE 'COPY %'") == "1",
+            "AND wait_event_type = 'Lock' AND query LIKE '%COPY %'") == "1",
             20, what="the writer's COPY waiting on the lock")
         return w, locker, evs
 
