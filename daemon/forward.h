@@ -51,7 +51,10 @@ typedef void (*fwd_log_fn)(void *arg, int level, const char *msg);
  * Java client's hash: every client agrees on a key's partition),
  * message.timeout.ms=0 (never expire: the bounded queue and the journal
  * absorb an outage), queue.buffering.max.kbytes=queue_max_kbytes,
- * message.max.bytes=4 MiB; then props, which override any of these.
+ * message.max.bytes=4 MiB, reconnect.backoff.max.ms=1000 (librdkafka's
+ * 10 s let one broker of three come back seconds after the others once
+ * an outage ended, while the full queue waited on its partitions: the
+ * backlog's drain stalled); then props, which override any of these.
  */
 struct fwd_opts {
 	const char *brokers;                   /* KAFKA_BROKERS */

@@ -82,6 +82,7 @@ static rd_kafka_conf_t *make_conf(struct fwd *f, char *err, size_t errlen)
 		{ "queue.buffering.max.kbytes", kbytes },
 		{ "queue.buffering.max.messages", "500000" },
 		{ "message.max.bytes", "4194304" },
+		{ "reconnect.backoff.max.ms", "1000" },
 		{ "log.queue", "true" },
 		{ "log.connection.close", "false" },
 	};
