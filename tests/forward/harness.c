@@ -312,14 +312,9 @@ int h_append_one(struct h_env *e)
 void h_append(struct h_env *e, uint64_t n, unsigned chunk)
 {
 	uint64_t k;
-	int rc;
 
 	for (k = 0; k < n; k++) {
-		rc = append_one(e);
-		if (rc) {
-			fprintf(stderr, "harness: journal_reserve: %s\n",
-				strerror(-rc));
-			h_failures++;
+		if (h_append_one(e) != 0) {
 			journal_flush(e->j);
 			return;
 		}
