@@ -302,10 +302,10 @@ static void db_drain(struct db *db)
 	}
 }
 
-/* COMMIT, and check the server did not turn it into a ROLLBACK. */
-static int db_commit(struct db *db)
+/* Check r, a COMMIT's result: the server did not turn it into a
+ * ROLLBACK.  Clears r. */
+static int db_committed(struct db *db, PGresult *r)
 {
-	PGresult *r = PQexec(db->conn, "COMMIT");
 	int rc = 0;
 
 	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK ||
@@ -315,6 +315,11 @@ static int db_commit(struct db *db)
 	}
 	PQclear(r);
 	return rc;
+}
+
+static int db_commit(struct db *db)
+{
+	return db_committed(db, PQexec(db->conn, "COMMIT"));
 }
 
 /*
@@ -384,16 +389,8 @@ static int db_write_copy(struct db *db, struct batch *b)
 		}
 		PQclear(r);
 	}
-	if (rc == 0) {
-		/* The server did not turn it into a ROLLBACK. */
-		r = PQgetResult(db->conn);
-		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK ||
-		    strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-			db_fail(db, r, "COMMIT");
-			rc = -1;
-		}
-		PQclear(r);
-	}
+	if (rc == 0)
+		rc = db_committed(db, PQgetResult(db->conn));
 	db_drain(db);
 	return rc;
 }
