@@ -121,9 +121,9 @@ void journal__spans_trim(journal_t *j, size_t upto)
 
 /*
  * Bytes before upto (logical) are no longer needed: written, and synced
- * or not needed again.  Only head moves; journal__buf_tidy() moves the
- * bytes when it pays.  In direct mode the segment's tail block stays:
- * the next write starts at its beginning.
+ * or not needed again.  Only head moves: that frees the room behind it
+ * in the ring.  In direct mode the segment's tail block stays: the next
+ * write starts at its beginning.
  */
 void journal__buf_drop(journal_t *j, size_t upto)
 {
@@ -138,77 +138,74 @@ void journal__buf_drop(journal_t *j, size_t upto)
 }
 
 /*
- * Move buf[head..used) (from head's block on, so the alignment holds) to
- * the start of a buffer of ncap bytes: the same one when ncap == cap.
- * Never while a write job reads the buffer.  0 or -ENOMEM.
+ * Copy the kept bytes into a new ring of ncap bytes (a power of two) at
+ * the same offsets.  Never while a write job reads the buffer.  0 or
+ * -ENOMEM.
  */
-static int journal_buf_move(journal_t *j, size_t ncap)
+static int journal_buf_resize(journal_t *j, size_t ncap)
 {
-	size_t from = j->buf_base +
-		((j->head - j->buf_base) & ~(size_t)(JOURNAL_BLOCK - 1));
-	char *dst = j->buf;
+	size_t from = journal__buf_from(j);
+	char *b;
 
-	assert(!j->write_running);
-	if (ncap != j->cap && posix_memalign((void **)&dst, JOURNAL_BLOCK, ncap))
+	assert(!j->write_running && j->used - from <= ncap);
+	if ((b = journal__ring_map(ncap)) == NULL)
 		return -ENOMEM;
-	memmove(dst, journal__at(j, from), j->used - from);
-	if (dst != j->buf) {
-		free(j->buf);
-		j->buf = dst;
-		j->cap = ncap;
-	}
-	j->buf_base = from;
+	memcpy(b + (from & (ncap - 1)), journal__at(j, from), j->used - from);
+	journal__ring_unmap(j->buf, j->cap);
+	j->buf = b;
+	j->cap = ncap;
 	return 0;
+}
+
+/* The smallest power-of-two multiple of cap holding want bytes. */
+static size_t journal_buf_cap_for(size_t cap, size_t want)
+{
+	while (cap < want)
+		cap *= 2;
+	return cap;
 }
 
 /*
  * Room for need more bytes after used whatever JOURNAL_RAM_MAX says (a
- * roll's alignment: at most a block; the kept bytes are within the cap,
- * so the buffer stays within twice it).  No write job may run.  0 or
+ * roll's alignment: at most a block).  No write job may run.  0 or
  * -ENOMEM.
  */
 int journal__buf_room_now(journal_t *j, size_t need)
 {
-	size_t live = j->used - j->head + JOURNAL_BLOCK, ncap = j->cap;
+	size_t live = j->used - journal__buf_from(j) + need;
 
 	assert(!j->write_running);
-	if (j->used - j->buf_base + need <= j->cap)
+	if (live <= j->cap)
 		return 0;
-	while (ncap < live + need)
-		ncap *= 2;
-	return journal_buf_move(j, ncap);
+	return journal_buf_resize(j, journal_buf_cap_for(j->cap, live));
 }
 
 /*
- * Make room for need more bytes after used: move the kept bytes down, or
- * into a bigger buffer.  0, -ENOBUFS when JOURNAL_RAM_MAX bytes wait for
- * the disk or a write job is reading the buffer (ingest waits for it),
- * or -ENOMEM.
+ * Room for need more bytes after used: a bigger ring when the kept bytes
+ * and need outgrow this one.  0, -ENOBUFS when JOURNAL_RAM_MAX bytes wait
+ * for the disk or a write job is reading the buffer (ingest waits for
+ * it), or -ENOMEM.
  */
 int journal__buf_room(journal_t *j, size_t need)
 {
-	size_t live = j->used - j->head + JOURNAL_BLOCK, ncap = j->cap;
+	size_t live = j->used - journal__buf_from(j) + need;
 
-	if (live + need > JOURNAL_RAM_MAX && j->used > j->head)
+	if (live > JOURNAL_RAM_MAX && j->used > j->head)
 		return -ENOBUFS;
-	if (j->used - j->buf_base + need <= j->cap)
+	if (live <= j->cap)
 		return 0;
 	if (j->write_running) {
 		j->room_short = 1;      /* journal__buf_tidy grows it */
 		return -ENOBUFS;
 	}
-	while (ncap < live + need)
-		ncap *= 2;
-	return journal_buf_move(j, ncap);
+	return journal_buf_resize(j, journal_buf_cap_for(j->cap, live));
 }
 
 /*
  * Between write jobs: keep room ahead, so ingest rarely waits for the
- * writer (-ENOBUFS).  The buffer doubles (up to JOURNAL_RAM_MAX) when the
+ * writer (-ENOBUFS).  The ring doubles (up to JOURNAL_RAM_MAX) when the
  * kept bytes fill a quarter of it or ingest had to wait during the last
- * job; the kept bytes move down only when less than an eighth is free
- * after them (each move copies them all: rarely, so it stays cheap).
- * Memory goes back when the journal is idle (journal_trim_cb).
+ * job.  Memory goes back when the journal is idle (journal_trim_cb).
  */
 void journal__buf_tidy(journal_t *j)
 {
@@ -217,9 +214,7 @@ void journal__buf_tidy(journal_t *j)
 	if (j->write_running)
 		return;
 	if ((live > j->cap / 4 || j->room_short) && j->cap * 2 <= JOURNAL_RAM_MAX)
-		journal_buf_move(j, j->cap * 2);
-	else if (j->cap - (j->used - j->buf_base) < j->cap / 8)
-		journal_buf_move(j, j->cap);
+		journal_buf_resize(j, j->cap * 2);
 	j->room_short = 0;
 }
 
@@ -228,21 +223,12 @@ void journal__buf_tidy(journal_t *j)
 static void journal_trim_cb(uv_timer_t *t)
 {
 	journal_t *j = t->data;
-	size_t from;
-	char *b;
 
 	if (j->write_running || j->used - j->head > JOURNAL_BLOCK ||
 	    j->cap <= 8 * JOURNAL_BUF_INITIAL ||
 	    uv_now(j->loop) - j->write_done_ms < JOURNAL_TRIM_MS)
 		return;
-	from = j->buf_base + ((j->head - j->buf_base) & ~(size_t)(JOURNAL_BLOCK - 1));
-	if (posix_memalign((void **)&b, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL))
-		return;
-	memcpy(b, journal__at(j, from), j->used - from);
-	free(j->buf);
-	j->buf = b;
-	j->cap = JOURNAL_BUF_INITIAL;
-	j->buf_base = from;
+	journal_buf_resize(j, JOURNAL_BUF_INITIAL);
 }
 
 char *journal_reserve(journal_t *j, size_t key_len, size_t value_max, int *errp)
@@ -385,7 +371,7 @@ static void journal_free(journal_t *j)
 	journal__cursor_free(j);
 	free(j->segs);
 	free(j->spans);
-	free(j->buf);
+	journal__ring_unmap(j->buf, j->cap);
 	free(j->write_job.pad);
 	free(j->dir);
 	free(j->segdir);
@@ -424,10 +410,15 @@ int journal_open(uv_loop_t *loop, const struct journal_opts *opts,
 	j->dir = opts->dir ? strdup(opts->dir) : NULL;
 	if (j->dir == NULL || (j->segdir = journal_path(j->dir, "segments")) == NULL ||
 	    (j->qdir = journal_path(j->dir, "quarantine")) == NULL ||
-	    posix_memalign((void **)&j->buf, JOURNAL_BLOCK, JOURNAL_BUF_INITIAL) ||
 	    posix_memalign((void **)&j->write_job.pad, JOURNAL_BLOCK, JOURNAL_BLOCK)) {
 		snprintf(err, errlen, opts->dir ? "out of memory" : "no journal directory");
 		rc = opts->dir ? -ENOMEM : -EINVAL;
+		goto fail;
+	}
+	if ((j->buf = journal__ring_map(JOURNAL_BUF_INITIAL)) == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot map the journal's buffer: %s",
+			 strerror(errno));
 		goto fail;
 	}
 	j->cap = JOURNAL_BUF_INITIAL;

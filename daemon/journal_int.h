@@ -18,8 +18,10 @@
  *
  * The batch buffer.  Records are sealed straight into one buffer.  Offsets
  * into it (head, written, used, notified, spans, the sync job's) are
- * logical: they only grow, and journal__at() maps them to memory, so
- * moving the bytes down changes buf_base and nothing else:
+ * logical: they only grow, and journal__at() maps them to memory.  The
+ * buffer is a ring mapped twice in a row (journal_ring.c), so a range of
+ * up to cap bytes is contiguous wherever it starts and nothing moves as
+ * the offsets wrap:
  *
  *   0 ... head ......... written ......... used ..... used + reservation
  *   | free | on disk, not yet synced |  committed  |  being filled  |
@@ -27,15 +29,16 @@
  * In the sync modes the bytes before `written` stay until a sync covering
  * them succeeds, so they can be written again after a failed fdatasync
  * (see journal.h); in never mode they are dropped right after the write.
- * Dropping only moves head; the bytes are moved down (compaction) when
- * room is needed and no write job is reading the buffer.  Spans map the
- * kept region to the segment files it went to.
+ * Dropping only moves head; the kept bytes, from head's block to used,
+ * must fit in cap.  Spans map the kept region to the segment files it
+ * went to.
  *
  * While a write job runs, the writer thread reads buf[job start..end):
- * the loop thread may append after used but must not move or free buf
+ * the loop thread may append after used but must not grow or free buf
  * (journal_reserve answers -ENOBUFS instead of growing it).
  *
- * Direct I/O (journal_direct.c): buf is 4096-aligned and, for the segment
+ * Direct I/O (journal_direct.c): buf is page aligned, cap a multiple of
+ * JOURNAL_BLOCK and, for the segment
  * being written, a buffer offset and the file offset of the same byte are
  * equal modulo JOURNAL_BLOCK; the bytes of the current tail block before
  * `written` are kept, because each write starts at that block's beginning
@@ -168,9 +171,8 @@ struct journal {
 	int nsegs, capsegs;
 	uint64_t disk_bytes;
 
-	char *buf;              /* JOURNAL_BLOCK aligned */
-	size_t cap;
-	size_t buf_base;        /* the logical offset of buf[0] */
+	char *buf;              /* the ring: cap bytes mapped twice */
+	size_t cap;             /* a power of two */
 	size_t head, written, used;
 	int room_short;         /* ingest waited for room during a job */
 	size_t notified;        /* bytes handed to the written callback */
@@ -218,11 +220,23 @@ struct journal {
 	int handles_open;
 };
 
-/* The memory holding the buffer's logical offset pos. */
+/* The memory holding the buffer's logical offset pos (and the cap - 1
+ * bytes after it). */
 static inline char *journal__at(const journal_t *j, size_t pos)
 {
-	return j->buf + (pos - j->buf_base);
+	return j->buf + (pos & (j->cap - 1));
 }
+
+/* The first offset the buffer keeps: head's block (a direct write starts
+ * at the beginning of the segment's tail block). */
+static inline size_t journal__buf_from(const journal_t *j)
+{
+	return j->head & ~(size_t)(JOURNAL_BLOCK - 1);
+}
+
+/* journal_ring.c */
+char *journal__ring_map(size_t cap);
+void journal__ring_unmap(char *p, size_t cap);
 
 /* journal.c */
 int journal__buf_room(journal_t *j, size_t need);

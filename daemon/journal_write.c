@@ -139,12 +139,12 @@ static int journal_seg_create(journal_t *j, const char *name)
  */
 static void journal_align_written(journal_t *j)
 {
-	size_t d = (JOURNAL_BLOCK - (j->written - j->buf_base) % JOURNAL_BLOCK) %
-		   JOURNAL_BLOCK;
+	size_t d = (JOURNAL_BLOCK - j->written % JOURNAL_BLOCK) % JOURNAL_BLOCK;
 
 	if (d == 0)
 		return;
-	assert(j->used - j->buf_base + d <= j->cap && j->notified == j->written);
+	assert(j->used - journal__buf_from(j) + d <= j->cap &&
+	       j->notified == j->written);
 	memmove(journal__at(j, j->written + d), journal__at(j, j->written),
 		j->used - j->written);
 	j->written += d;
