@@ -129,6 +129,7 @@ struct jwrite_job {
 	uint64_t seg;           /* the segment's first seq (messages) */
 	uint64_t file_off;
 	size_t start, end;      /* buffer offsets */
+	uint64_t last_seq;      /* of the last record before end */
 	struct iovec iov[2];    /* direct: whole blocks, then the padded last */
 	int iovcnt;
 	size_t total;           /* bytes asked (padding included) */

@@ -258,35 +258,44 @@ static size_t journal_rec_len(const journal_t *j, size_t off)
  * even after a long outage, and a slow disk returns memory (and lets the
  * forwarder go on) every JOURNAL_WRITE_MAX bytes.
  */
-static size_t journal_write_end(const journal_t *j)
+static size_t journal_write_end(const journal_t *j, uint64_t *last_seq)
 {
 	const struct jseg *cur = &j->segs[j->nsegs - 1];
 	uint64_t room = j->opts.segment_bytes > cur->bytes
 			? j->opts.segment_bytes - cur->bytes : 0;
-	size_t end;
+	size_t end, rec;
 
 	if (room > JOURNAL_WRITE_MAX)
 		room = JOURNAL_WRITE_MAX;
 
-	if (j->partial)
-		return j->notified + journal_rec_len(j, j->notified);
-	if (j->used - j->written <= room)
+	if (j->partial) {
+		rec = j->notified;
+		end = rec + journal_rec_len(j, rec);
+	} else if (j->used - j->written <= room) {
+		*last_seq = j->next_seq - 1;
 		return j->used;
-	end = j->written + journal_rec_len(j, j->written);
-	while (end < j->used &&
-	       end + journal_rec_len(j, end) - j->written <= room)
-		end += journal_rec_len(j, end);
+	} else {
+		rec = j->written;
+		end = rec + journal_rec_len(j, rec);
+		while (end < j->used &&
+		       end + journal_rec_len(j, end) - j->written <= room) {
+			rec = end;
+			end += journal_rec_len(j, end);
+		}
+	}
+	*last_seq = journal_get64(journal__at(j, rec) + 12);
 	return end;
 }
 
 /*
  * The whole records written since the last notification: buf[notified,
- * *end), seqs *first..*last.  After a short write the end falls inside a
+ * *end), seqs *first..*last.  When the job w wrote all it was given, its
+ * end and last seq say; after a short write the end falls inside a
  * record: walk the headers (our own, already checked) to the last whole
  * one.  Sets partial and written_seq.
  */
-static void journal_written_range(journal_t *j, size_t *end, uint64_t *first,
-				  uint64_t *last)
+static void journal_written_range(journal_t *j, const struct jwrite_job *w,
+				  size_t *end, uint64_t *first, uint64_t *last)
 {
 	size_t e = j->notified;
 	uint64_t l = j->written_seq;
@@ -295,6 +304,9 @@ static void journal_written_range(journal_t *j, size_t *end, uint64_t *first,
 	if (j->written == j->used) {
 		e = j->written;
 		l = j->next_seq - 1;
+	} else if (j->written == w->end) {
+		e = w->end;
+		l = w->last_seq;
 	} else {
 		while (e + REC_HDR <= j->written) {
 			const char *h = journal__at(j, e);
@@ -412,7 +424,7 @@ static void journal_write_done(struct jjob *job)
 		have = w->done_bytes;
 	if (w->start + have > j->written)
 		rc = journal_wrote(j, cur, w->start + have - j->written);
-	journal_written_range(j, &end, &first, &last);
+	journal_written_range(j, w, &end, &first, &last);
 	if (w->err != 0)
 		journal_write_failed(j, -w->err, "pwrite", w->seg);
 	else if (rc < 0)
@@ -431,8 +443,8 @@ static void journal_write_done(struct jjob *job)
 }
 
 /* Hand buf[written..end) (from the tail block's start when direct) to
- * the writer. */
-static void journal_write_submit(journal_t *j, size_t end)
+ * the writer; last_seq is the seq of the last record before end. */
+static void journal_write_submit(journal_t *j, size_t end, uint64_t last_seq)
 {
 	struct jseg *cur = &j->segs[j->nsegs - 1];
 	struct jwrite_job *w = &j->write_job;
@@ -450,6 +462,7 @@ static void journal_write_submit(journal_t *j, size_t end)
 	w->seg = cur->first;
 	w->start = j->written - lead;
 	w->end = end;
+	w->last_seq = last_seq;
 	w->file_off = cur->bytes - lead;
 	w->done_bytes = 0;
 	w->err = 0;
@@ -496,6 +509,8 @@ static int journal_write_later(journal_t *j)
  */
 static int journal_write_next(journal_t *j)
 {
+	uint64_t last_seq;
+	size_t end;
 	int rc;
 
 	if (j->write_running)
@@ -514,7 +529,8 @@ static int journal_write_next(journal_t *j)
 		return journal_write_failed(j, rc, "open", j->written_seq + 1);
 	if (journal_write_later(j))
 		return 0;
-	journal_write_submit(j, journal_write_end(j));
+	end = journal_write_end(j, &last_seq);
+	journal_write_submit(j, end, last_seq);
 	return 0;
 }
 
