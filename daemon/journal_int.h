@@ -2,7 +2,9 @@
  * journal_int.h: the journal's state, shared by journal*.c only.
  *
  * The files split by concern:
- *   journal.c            open/close, reserve/commit, stats, logging
+ *   journal.c            open/close, reserve/commit, stats, logging,
+ *                        the batch buffer's room
+ *   journal_ring.c       the batch buffer's memory: a ring mapped twice
  *   journal_write.c      flush: the write job (one at a time, on the writer
  *                        thread), segment roll, write errors and retry
  *   journal_direct.c     O_DIRECT: whether the file system takes it, the
