@@ -144,13 +144,18 @@ void journal__buf_drop(journal_t *j, size_t upto)
  */
 static int journal_buf_resize(journal_t *j, size_t ncap)
 {
-	size_t from = journal__buf_from(j);
+	size_t from = journal__buf_from(j), n = j->used - from, at, first;
 	char *b;
 
-	assert(!j->write_running && j->used - from <= ncap);
+	assert(!j->write_running && n <= ncap);
 	if ((b = journal__ring_map(ncap)) == NULL)
 		return -ENOMEM;
-	memcpy(b + (from & (ncap - 1)), journal__at(j, from), j->used - from);
+	/* In two pieces at the ring's end, not on through the alias: a page
+	 * touched through both mappings counts twice in the RSS. */
+	at = from & (ncap - 1);
+	first = n < ncap - at ? n : ncap - at;
+	memcpy(b + at, journal__at(j, from), first);
+	memcpy(b, journal__at(j, from + first), n - first);
 	journal__ring_unmap(j->buf, j->cap);
 	j->buf = b;
 	j->cap = ncap;
@@ -190,7 +195,10 @@ int journal__buf_room(journal_t *j, size_t need)
 {
 	size_t live = j->used - journal__buf_from(j) + need;
 
-	if (live > JOURNAL_RAM_MAX && j->used > j->head)
+	/* A block to spare: a roll's alignment (journal__buf_room_now)
+	 * then never needs a ring past JOURNAL_RAM_MAX. */
+	if (j->used - j->head + JOURNAL_BLOCK + need > JOURNAL_RAM_MAX &&
+	    j->used > j->head)
 		return -ENOBUFS;
 	if (live <= j->cap)
 		return 0;
