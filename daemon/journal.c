@@ -325,6 +325,7 @@ void journal_get_stats(const journal_t *j, struct journal_stats *st)
 	if (st->backlog_events > 0 && j->nsegs > 0)
 		st->oldest_ms = journal_seg_of(j, j->cursor)->first_ms;
 	st->ram_bytes = j->used - j->head;
+	st->buf_bytes = j->cap;
 	st->direct = j->direct;
 	st->write_failing = j->werr != 0;
 	st->last_errno = j->werr != 0 ? -j->werr : -j->serr;

@@ -137,6 +137,7 @@ struct journal_stats {
 	uint64_t expired;            /* events deleted by retain_only retention */
 	uint64_t torn_bytes;         /* torn tail cut at open (quarantined) */
 	uint64_t ram_bytes;          /* queued + unsynced bytes held in memory */
+	uint64_t buf_bytes;          /* the batch buffer holding them (its size) */
 	int direct;                  /* segments are written with O_DIRECT */
 	int write_failing;           /* the last write attempt failed */
 	int last_errno;              /* its errno (positive), or 0 */

@@ -315,15 +315,16 @@ static void test_close_while_failing(int mode)
 /*
  * A writer slower than ingest, across segment rolls, as agentlogd drives
  * the journal (journal_flush_async each turn, completions from the loop):
- * the records held in memory never pass JOURNAL_RAM_MAX; ingest is told
- * to wait (-ENOBUFS) instead, and everything is written in the end.  (A
+ * the records held in memory never pass JOURNAL_RAM_MAX, nor does the
+ * buffer holding them; ingest is told to wait (-ENOBUFS) instead, and
+ * everything is written in the end.  (A
  * roll used to double a full buffer and the cap was checked only when
  * the buffer was full: memory grew to 137 MB at full speed.)
  */
 static void test_ram_bound_slow_writer(void)
 {
 	struct jt t;
-	uint64_t n = 0, waits = 0, max_ram = 0, first, last;
+	uint64_t n = 0, waits = 0, max_ram = 0, max_buf = 0, first, last;
 	int err;
 
 	jt_init(&t, "jrambound");
@@ -343,6 +344,8 @@ static void test_ram_bound_slow_writer(void)
 		struct journal_stats st = jt_stats(&t);
 		if (st.ram_bytes > max_ram)
 			max_ram = st.ram_bytes;
+		if (st.buf_bytes > max_buf)
+			max_buf = st.buf_bytes;
 		if (n % 100 == 0) {
 			journal_flush_async(t.j);
 			uv_run(&t.loop, UV_RUN_NOWAIT);
@@ -355,6 +358,7 @@ static void test_ram_bound_slow_writer(void)
 	       (unsigned long long)max_ram);
 	CHECK(waits > 0);
 	CHECK(max_ram <= JOURNAL_RAM_MAX);
+	CHECK(max_buf <= JOURNAL_RAM_MAX);
 	CHECK(jt_stats(&t).segments > 10);
 	CHECK_EQ_U64(jt_read_all(&t, 1, &first, &last, NULL, 0), n);
 	jt_fini(&t);
