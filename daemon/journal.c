@@ -197,8 +197,7 @@ int journal__buf_room(journal_t *j, size_t need)
 
 	/* A block to spare: a roll's alignment (journal__buf_room_now)
 	 * then never needs a ring past JOURNAL_RAM_MAX. */
-	if (j->used - j->head + JOURNAL_BLOCK + need > JOURNAL_RAM_MAX &&
-	    j->used > j->head)
+	if (live + JOURNAL_BLOCK > JOURNAL_RAM_MAX && j->used > j->head)
 		return -ENOBUFS;
 	if (live <= j->cap)
 		return 0;
