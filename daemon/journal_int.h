@@ -40,9 +40,9 @@
  * (journal_reserve answers -ENOBUFS instead of growing it).
  *
  * Direct I/O (journal_direct.c): buf is page aligned, cap a multiple of
- * JOURNAL_BLOCK and, for the segment
- * being written, a buffer offset and the file offset of the same byte are
- * equal modulo JOURNAL_BLOCK; the bytes of the current tail block before
+ * JOURNAL_BLOCK and, for the segment being written, a buffer offset and
+ * the file offset of the same byte are equal modulo JOURNAL_BLOCK; the
+ * bytes of the current tail block before
  * `written` are kept, because each write starts at that block's beginning
  * and rewrites it.  The tail of the last block is padded with zeros.
  */
@@ -240,6 +240,8 @@ static inline size_t journal__buf_from(const journal_t *j)
 /* journal_ring.c */
 char *journal__ring_map(size_t cap);
 void journal__ring_unmap(char *p, size_t cap);
+void journal__ring_move_up(char *buf, size_t cap, size_t from, size_t n,
+			   size_t d);
 
 /* journal.c */
 int journal__buf_room(journal_t *j, size_t need);

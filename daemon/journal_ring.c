@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -84,4 +85,31 @@ void journal__ring_unmap(char *p, size_t cap)
 {
 	if (p != NULL)
 		munmap(p, 2 * cap);
+}
+
+/*
+ * Move the n bytes at logical offset from up by d in the ring buf of cap
+ * bytes.  Not one memmove(): through the alias the source and the
+ * destination can overlap in memory while their addresses do not, and
+ * memmove, judging by addresses, would copy forward over bytes it has
+ * yet to read.  So: from the last bytes back, in pieces that cross the
+ * ring's end in neither place.  The span [from, from + n + d) must fit
+ * in cap.
+ */
+void journal__ring_move_up(char *buf, size_t cap, size_t from, size_t n,
+			   size_t d)
+{
+	size_t mask = cap - 1, s, t, k;
+
+	while (n > 0) {
+		s = (from + n) & mask;          /* end of the last source piece */
+		t = (from + d + n) & mask;      /* and of its destination */
+		k = n;
+		if (s != 0 && s < k)
+			k = s;
+		if (t != 0 && t < k)
+			k = t;
+		memmove(buf + (t ? t : cap) - k, buf + (s ? s : cap) - k, k);
+		n -= k;
+	}
 }

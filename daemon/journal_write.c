@@ -145,8 +145,8 @@ static void journal_align_written(journal_t *j)
 		return;
 	assert(j->used - journal__buf_from(j) + d <= j->cap &&
 	       j->notified == j->written);
-	memmove(journal__at(j, j->written + d), journal__at(j, j->written),
-		j->used - j->written);
+	journal__ring_move_up(j->buf, j->cap, j->written, j->used - j->written,
+			      d);
 	j->written += d;
 	j->notified += d;
 	j->used += d;
