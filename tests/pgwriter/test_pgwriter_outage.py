@@ -35,8 +35,17 @@ class Outage(WriterCase):
         return t
 
     def assert_exactly_once(self, w, n):
-        wait_until(lambda: total_rows(self.pg) >= n, 60,
-                   what="%d rows" % n)
+        try:
+            wait_until(lambda: total_rows(self.pg) >= n, 60,
+                       what="%d rows" % n)
+        except AssertionError as e:
+            # What the writer was doing (a CI run once timed out here,
+            # at 120 s under the parallel suite, and passed on its rerun).
+            tail = "\n".join(w.log().splitlines()[-40:])
+            raise AssertionError("%s; %d rows; writer's metrics %s; its "
+                                 "log's last lines:\n%s"
+                                 % (e, total_rows(self.pg), w.metrics(),
+                                    tail)) from None
         time.sleep(0.5)
         self.assertEqual(total_rows(self.pg), n)
         self.assertEqual(distinct_rows(self.pg), n)
