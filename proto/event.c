@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "json.h"
 #include "proto.h"
@@ -246,19 +249,30 @@ static uint32_t load4(const char *p)
 	return v;
 }
 
+static uint64_t load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
 /*
  * Does key k[0..n) spell field f (whose name has n bytes, n >= 4)?  The
- * first and last four bytes settle it for names up to eight bytes and
- * tell the candidates of one length apart; a library memcmp() per key
+ * first and last four bytes (eight from n = 8) settle it for names up to
+ * sixteen bytes, overlapping in the middle; a library memcmp() per key
  * would cost more than the rest of the lookup.
  */
 static int is_field(const char *k, size_t n, int f)
 {
 	const char *name = field_names[f];
 
-	return load4(k) == load4(name) &&
-	       load4(k + n - 4) == load4(name + n - 4) &&
-	       (n <= 8 || memcmp(k + 4, name + 4, n - 8) == 0);
+	if (n < 8)
+		return load4(k) == load4(name) &&
+		       load4(k + n - 4) == load4(name + n - 4);
+	return load8(k) == load8(name) &&
+	       load8(k + n - 8) == load8(name + n - 8) &&
+	       (n <= 16 || memcmp(k + 8, name + 8, n - 16) == 0);
 }
 
 /*
@@ -513,13 +527,15 @@ static int check_action_type(struct parse *p, const struct proto_member *m)
 		      "error, success, got \"%s\"", excerpt(s, n, 40, ex));
 }
 
-/* Hex digits, for is_uuid(). */
+#if !defined(__SSE2__)
+/* Hex digits, for is_uuid() without SSE2. */
 static const uint8_t hex_digit[256] = {
 	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
 	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
 	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
 	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
 };
+#endif
 
 /*
  * Is s[0..36) a UUID in the 8-4-4-4-12 hex form, any case?  This is the
@@ -529,6 +545,35 @@ static const uint8_t hex_digit[256] = {
  */
 static int is_uuid(const char *s)
 {
+#if defined(__SSE2__)
+	/* Bytes 0-15, 16-31 and 20-35: each a hex digit, or '-' exactly at
+	 * 8, 13, 18 and 23.  Signed compares: 0x80-0xff are below '0'. */
+	static const uint16_t dashes[3] = {
+		1u << 8 | 1u << 13, 1u << (18 - 16) | 1u << (23 - 16),
+		1u << (23 - 20),
+	};
+	static const uint8_t at[3] = { 0, 16, 20 };
+	unsigned ok = 1;
+
+	for (int i = 0; i < 3; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+					    (s + at[i]));
+		__m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+		__m128i dig = _mm_and_si128(
+			_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+			_mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+		__m128i let = _mm_and_si128(
+			_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+			_mm_cmplt_epi8(lo, _mm_set1_epi8('f' + 1)));
+		unsigned hex = (unsigned)_mm_movemask_epi8(_mm_or_si128(dig,
+									 let));
+		unsigned dash = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8('-')));
+
+		ok &= dash == dashes[i] && (hex | dash) == 0xffff;
+	}
+	return (int)ok;
+#else
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned ok = u[8] == '-' && u[13] == '-' && u[18] == '-' &&
 		      u[23] == '-';
@@ -537,6 +582,7 @@ static int is_uuid(const char *s)
 		ok &= hex_digit[u[i]] | (i == 8 || i == 13 || i == 18 ||
 					 i == 23);
 	return ok;
+#endif
 }
 
 /* The exported form of is_uuid(), with the length checked (proto.h). */
@@ -551,8 +597,14 @@ int proto_uuid_check(const char *s, size_t len)
  */
 static void uuid_lower(char out[PROTO_UUID_LEN + 1], const char *u)
 {
-	for (int i = 0; i < PROTO_UUID_LEN; i++)
-		out[i] = (char)(u[i] | 0x20);
+	uint32_t w;
+
+	for (int i = 0; i < 32; i += 8) {
+		uint64_t v = load8(u + i) | 0x2020202020202020ULL;
+		memcpy(out + i, &v, 8);
+	}
+	w = load4(u + 32) | 0x20202020u;
+	memcpy(out + 32, &w, 4);
 	out[PROTO_UUID_LEN] = '\0';
 }
 

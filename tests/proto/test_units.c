@@ -213,6 +213,64 @@ static void test_splice_bytes(void)
 	      == 0, "corr");
 }
 
+/*
+ * The string scanner looks at 16 and then 8 bytes at a time: every kind
+ * of byte that needs a look, at every place in strings of every length
+ * around those strides, at every alignment, with the input ending exactly
+ * where its allocation does (so a read past the end shows under ASan).
+ */
+static void test_string_scan(void)
+{
+	static const struct {
+		const char *bytes;      /* put at position i */
+		const char *error;      /* NULL: accepted */
+	} cases[] = {
+		{ "\x01", "raw control character in string (escape it)" },
+		{ "\x1f", "raw control character in string (escape it)" },
+		{ "\x80", "invalid UTF-8" },
+		{ "\xff", "invalid UTF-8" },
+		{ "\xc3", "invalid UTF-8" },          /* truncated sequence */
+		{ "\x7f", NULL },
+		{ " ", NULL },
+		{ "\xc3\xa9", NULL },
+		{ "\xe2\x82\xac", NULL },
+		{ "\xf0\x9f\x98\x80", NULL },
+		{ "\\n", NULL },
+		{ "\\\"", NULL },
+		{ "\\u00e9", NULL },
+	};
+	char want[PROTO_ERR_MAX];
+	int bad = 0;
+
+	for (int len = 0; len <= 40; len++)
+		for (int i = 0; i <= len; i++)
+			for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+				for (int align = 0; align < 16; align += 5) {
+					size_t k = strlen(cases[c].bytes);
+					size_t n = (size_t)len + k + 2;
+					char *buf = malloc(n + (size_t)align), *in = buf + align;
+
+					in[0] = '"';
+					memset(in + 1, 'a', (size_t)len);
+					memmove(in + 1 + i, cases[c].bytes, k);
+					memset(in + 1 + i + k, 'b', (size_t)(len - i));
+					in[n - 1] = '"';
+					int rc = proto_json_check(in, n, err);
+
+					if (cases[c].error == NULL) {
+						bad += rc != 0;
+					} else {
+						snprintf(want, sizeof want, "json: %s at byte %d",
+							 cases[c].error, 1 + i);
+						bad += rc == 0 || strcmp(err, want) != 0;
+					}
+					/* unterminated: the closing quote cut off */
+					bad += proto_json_check(in, n - 1, err) == 0;
+					free(buf);
+				}
+	CHECK(bad == 0, "%d string scans went wrong", bad);
+}
+
 static void test_json_check(void)
 {
 	CHECK(proto_json_check(" 1 ", 3, err) == 0, "%s", err);
@@ -293,6 +351,15 @@ static void test_uuid_agrees_with_libuuid(void)
 				 "tion_duration_ms\":0}", u);
 			disagree += (parse(line, -1) == 0) !=
 				    (uuid_parse(u, uu) == 0);
+			disagree += proto_uuid_check(u, 36) !=
+				    (uuid_parse(u, uu) == 0);
+		}
+	}
+	/* Any byte at all, straight to the check (not valid inside JSON) */
+	for (int i = 0; i < 36; i++) {
+		for (int c = 1; c < 256; c++) {
+			strcpy(u, base);
+			u[i] = (char)c;
 			disagree += proto_uuid_check(u, 36) !=
 				    (uuid_parse(u, uu) == 0);
 		}
@@ -454,6 +521,7 @@ int main(void)
 	test_envelope_bound();
 	test_splice_bytes();
 	test_json_check();
+	test_string_scan();
 	test_uuid_agrees_with_libuuid();
 	test_event_id();
 	test_event_id_fork();
