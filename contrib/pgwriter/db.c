@@ -197,6 +197,11 @@ enum db_result db_connect(struct db *db)
 	DB_KV("keepalives_idle", "10");
 	DB_KV("keepalives_interval", "5");
 	DB_KV("keepalives_count", "3");
+	/* Keepalives are not sent while written data waits for its ACK: a
+	 * server host gone without a reset in the middle of a COPY would
+	 * block the send for the kernel's retransmission time (~15 min), past
+	 * Kafka's max.poll.interval.ms.  30 s unacknowledged ends it. */
+	DB_KV("tcp_user_timeout", "30000");
 	if (c->dsn) {
 		DB_KV("dbname", c->dsn);
 	} else {

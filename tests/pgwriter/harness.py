@@ -313,11 +313,12 @@ class WriterCase(unittest.TestCase):
     stopped at cleanup like the rest."""
 
     PARTITIONS = 3
+    PG_SETTINGS = None      # extra postgres -c settings
 
     def setUp(self):
         from broker import Broker, Producer
         from pg import Postgres
-        self.pg = Postgres()
+        self.pg = Postgres(settings=self.PG_SETTINGS)
         self.addCleanup(self.pg.close)
         self.broker = Broker(brokers=1, partitions=self.PARTITIONS)
         self.addCleanup(self.broker.stop)
